@@ -1,0 +1,100 @@
+"""Who acts: one Mesa agent per person, keeping identity, role and the decision rules.
+
+The bulk traffic (knowledge passed on, inboxes served, feeds read) is vectorised in the channels;
+agents act on the few messages that need judgement: decision requests, asks and inputs.
+
+Rules (``Person.on_decision_message``):
+- the owner, on any message about a decision, becomes aware of it and asks every holder whose
+  input it lacks (its own input it has already);
+- a holder, asked (or seeing the decision's thread in the stream), sends its input to the owner once;
+- the owner, on an input, records it and decides when all inputs are in.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from .channels.email import MessageKind
+from .decisions import Decision
+from .organisation import Role
+
+__all__ = ["Person", "Employee", "Manager", "Executive", "Gatekeeper", "Partner", "Customer", "AGENT_CLASS"]
+
+
+class Person(mesa.Agent):
+    """Anyone in or around the organisation.  ``index`` is the person's row in every array."""
+
+    role = Role.EMPLOYEE
+
+    def __init__(self, model, index: int, department: int):
+        super().__init__(model)
+        self.index = index
+        self.department = department
+
+    @property
+    def uses_stream(self) -> bool:
+        return bool(self.model.adopted[self.index])
+
+    def on_decision_message(self, decision: Decision, kind: int, sender: int, now: int) -> None:
+        """React to a decision message read in an inbox or a feed."""
+        me = self.index
+        if me == decision.owner and decision.is_open:
+            if decision.owner_aware is None:
+                self.become_aware(decision, now)
+            if kind == MessageKind.INPUT and sender in decision.holders:
+                decision.received.add(sender)
+                decision.involved.add(sender)
+                if decision.complete:
+                    self.decide(decision, now)
+        elif me in decision.holders and me not in decision.given and kind in (MessageKind.ASK, MessageKind.REQUEST):
+            self.give_input(decision, now)
+
+    def become_aware(self, decision: Decision, now: int) -> None:
+        decision.owner_aware = now
+        decision.involved.add(self.index)
+        if self.index in decision.holders:
+            decision.given.add(self.index)
+            decision.received.add(self.index)
+        missing = [h for h in decision.holders if h not in decision.given]
+        if missing:
+            self.model.communicate(self.index, missing, MessageKind.ASK, decision, now)
+        elif decision.complete:
+            self.decide(decision, now)
+
+    def give_input(self, decision: Decision, now: int) -> None:
+        decision.given.add(self.index)
+        decision.involved.add(self.index)
+        self.model.communicate(self.index, [decision.owner], MessageKind.INPUT, decision, now)
+
+    def decide(self, decision: Decision, now: int) -> None:
+        decision.decided = now
+        self.model.decisions_closed += 1
+
+
+class Employee(Person):
+    role = Role.EMPLOYEE
+
+
+class Manager(Person):
+    role = Role.MANAGER
+
+
+class Executive(Manager):
+    role = Role.EXECUTIVE
+
+
+class Gatekeeper(Person):
+    """Guards a bridge: gated mail waits in this inbox (served at the gatekeepers' own capacity)."""
+
+    role = Role.GATEKEEPER
+
+
+class Partner(Person):
+    role = Role.PARTNER
+
+
+class Customer(Person):
+    role = Role.CUSTOMER
+
+
+AGENT_CLASS = {cls.role: cls for cls in (Employee, Manager, Executive, Gatekeeper, Partner, Customer)}

@@ -1,0 +1,243 @@
+"""Stream-style channel: posts to spaces, read from followers' feeds with limited attention.
+
+A post made during tick t lands in the feed of every stream user who follows its space at tick
+t+1.  Each tick a user reads ``attention`` items (stochastically rounded), newest first: first the
+batch that arrived this tick, then, with attention to spare, older unread items hour by hour back
+to ``feed_ttl_ticks``; older items age out unread.  Within one hour's batch the order is random,
+so when attention runs out part-way through a batch, each item in it is read with chance
+(attention left) / (batch size).  Feeds also fill with background items (activity the model does
+not represent), which take attention exactly like modelled posts: they are counted per person
+and hour in a ring buffer, modelled posts are kept as (person, post) entries.
+
+Nothing here is a Python object per post or per reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .email import stochastic_round
+
+__all__ = ["StreamChannel", "Spaces", "build_spaces", "Reads"]
+
+
+@dataclass
+class Spaces:
+    """Who follows which space.  ``names[s]``; CSR ``members_indptr/indices`` space -> people;
+    ``person_spaces`` CSR person -> spaces, widest space first."""
+
+    names: list[str]
+    members_indptr: np.ndarray
+    members_indices: np.ndarray
+    person_indptr: np.ndarray
+    person_indices: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    def members(self, s: int) -> np.ndarray:
+        return self.members_indices[self.members_indptr[s] : self.members_indptr[s + 1]]
+
+    def of_person(self, p: int) -> np.ndarray:
+        return self.person_indices[self.person_indptr[p] : self.person_indptr[p + 1]]
+
+    def size(self) -> np.ndarray:
+        return np.diff(self.members_indptr)
+
+
+def build_spaces(org, stream_cfg, rng: np.random.Generator) -> Spaces:
+    """Company space (all staff), one space per department, and community spaces across
+    departments (with partners and customers when ``externals_in_communities``)."""
+    internal = np.flatnonzero(org.department >= 0)
+    external = np.flatnonzero(org.department < 0)
+    names, rows, cols = [], [], []
+
+    def add(name, people):
+        rows.append(np.full(len(people), len(names)))
+        cols.append(np.asarray(people))
+        names.append(name)
+
+    if stream_cfg.company_space:
+        add("company", internal)
+    if stream_cfg.department_spaces:
+        for d, dname in enumerate(org.department_names):
+            people = internal[org.department[internal] == d]
+            if len(people):
+                add(f"department:{dname}", people)
+    c = stream_cfg.communities
+    if c:
+        inside = rng.random((c, len(internal))) < stream_cfg.community_membership_share
+        if stream_cfg.externals_in_communities and len(external):
+            ext = rng.random((c, len(external))) < stream_cfg.community_membership_share
+            ext[rng.integers(0, c, len(external)), np.arange(len(external))] = True  # each in one at least
+        else:
+            ext = np.zeros((c, len(external)), bool)
+        for k in range(c):
+            add(f"community:{k}", np.concatenate([internal[inside[k]], external[ext[k]]]))
+    s_count, n = len(names), org.n
+    if s_count == 0:
+        empty = np.zeros(1, np.int64)
+        return Spaces(names, empty, np.empty(0, np.int32), np.zeros(n + 1, np.int64), np.empty(0, np.int32))
+    r, cidx = np.concatenate(rows), np.concatenate(cols)
+    mat = sp.csr_matrix((np.ones(len(r), np.int8), (r, cidx)), shape=(s_count, n))
+    mat.sum_duplicates()
+    mat.sort_indices()
+    sizes = np.diff(mat.indptr)
+    # person -> spaces, widest first (people post where most will see)
+    t = mat.T.tocsr()
+    order_key = np.argsort(np.argsort(-sizes, kind="stable"))
+    idx = t.indices
+    rowp = np.repeat(np.arange(n), np.diff(t.indptr))
+    o = np.lexsort((order_key[idx], rowp))
+    per_indices = idx[o].astype(np.int32)
+    return Spaces(names, mat.indptr.astype(np.int64), mat.indices.astype(np.int32), t.indptr.astype(np.int64), per_indices)
+
+
+@dataclass
+class Reads:
+    """Modelled posts read this tick: ``person`` read ``post``."""
+
+    person: np.ndarray
+    post: np.ndarray
+
+
+class StreamChannel:
+    """All feeds of the organisation, served once per tick."""
+
+    POST_FIELDS = {"space": np.int32, "author": np.int32, "tick": np.int32, "kind": np.int8, "payload": np.int64}
+
+    def __init__(self, org, spaces: Spaces, stream_cfg, rng: np.random.Generator):
+        self.org, self.spaces, self.cfg, self.rng = org, spaces, stream_cfg, rng
+        n, ttl = org.n, stream_cfg.feed_ttl_ticks
+        self.ttl = ttl
+        self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
+        self.bg_ring = np.zeros((ttl, n), np.int32)  # unread background items by arrival hour
+        self.left_person = np.empty(0, np.int32)  # unread modelled entries
+        self.left_post = np.empty(0, np.int64)
+        self.left_tick = np.empty(0, np.int32)
+        self.posted_by = np.zeros(n, np.int64)
+        self.read_by = np.zeros(n, np.int64)
+        self.tick_posts = 0
+        self.tick_reads = 0
+
+    # ---------------------------------------------------------------- posting
+    def post(self, author, space, kind: int, payload, now: int) -> np.ndarray:
+        """Post (arrays broadcast together); returns the new post ids."""
+        author = np.atleast_1d(np.asarray(author, np.int32))
+        space = np.atleast_1d(np.asarray(space, np.int32))
+        m = max(len(author), len(space))
+        cols = {
+            "space": np.broadcast_to(space, (m,)),
+            "author": np.broadcast_to(author, (m,)),
+            "tick": np.full(m, now),
+            "kind": np.full(m, kind),
+            "payload": np.broadcast_to(np.asarray(payload, np.int64), (m,)),
+        }
+        first = len(self.posts["space"])
+        for k, t in self.POST_FIELDS.items():
+            self.posts[k] = np.concatenate([self.posts[k], np.asarray(cols[k], t)])
+        np.add.at(self.posted_by, cols["author"], 1)
+        self.tick_posts += m
+        return np.arange(first, first + m)
+
+    def _fresh_entries(self, now: int, reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(person, post) for posts of the previous tick, for followers who read the stream."""
+        ticks = self.posts["tick"]  # appended in time order
+        new = np.arange(np.searchsorted(ticks, now - 1, "left"), np.searchsorted(ticks, now - 1, "right"))
+        if len(new) == 0:
+            return np.empty(0, np.int32), np.empty(0, np.int64)
+        sp_ = self.posts["space"][new]
+        starts, ends = self.spaces.members_indptr[sp_], self.spaces.members_indptr[sp_ + 1]
+        lens = ends - starts
+        post = np.repeat(new, lens)
+        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        person = self.spaces.members_indices[np.repeat(starts, lens) + offs]
+        keep = reading[person] & (person != self.posts["author"][post])
+        return person[keep], post[keep]
+
+    # ---------------------------------------------------------------- reading
+    def step(self, now: int, attention: np.ndarray, background_rate: float) -> Reads:
+        """Serve every feed once.  ``attention`` is items per tick per person (0 for non-users)."""
+        self.tick_posts = 0
+        n, ttl, rng = self.org.n, self.ttl, self.rng
+        # age out: the ring slot for this hour and entries older than the feed keeps
+        slot = now % ttl
+        self.bg_ring[slot] = 0
+        if len(self.left_tick):
+            alive = self.left_tick > now - ttl
+            self.left_person, self.left_post, self.left_tick = self.left_person[alive], self.left_post[alive], self.left_tick[alive]
+
+        readers = np.flatnonzero(attention > 0)
+        reading = np.zeros(n, bool)
+        reading[readers] = True
+        budget = stochastic_round(attention[readers], rng)
+        bg_new = rng.poisson(background_rate, len(readers)) if background_rate > 0 else np.zeros(len(readers), np.int64)
+        f_person, f_post = self._fresh_entries(now, reading)
+        m_new = np.bincount(f_person, minlength=n)[readers]
+        batch = m_new + bg_new
+        p_read = np.where(batch > 0, np.minimum(1.0, budget / np.maximum(batch, 1)), 1.0)
+        p_of = np.zeros(n)
+        p_of[readers] = p_read
+        fresh_read = rng.random(len(f_person)) < p_of[f_person]
+        bg_read = rng.binomial(bg_new, p_read)
+        self.bg_ring[slot, readers] = (bg_new - bg_read).astype(np.int32)
+        spare = np.maximum(budget - batch, 0)
+
+        got_person = [f_person[fresh_read]]
+        got_post = [f_post[fresh_read]]
+        old_p, old_q = self._read_older(now, readers, spare, reading)
+        got_person.append(old_p)
+        got_post.append(old_q)
+
+        unread = ~fresh_read
+        self.left_person = np.concatenate([self.left_person, f_person[unread]])
+        self.left_post = np.concatenate([self.left_post, f_post[unread]])
+        self.left_tick = np.concatenate([self.left_tick, np.full(unread.sum(), now, np.int32)])
+        person, post = np.concatenate(got_person), np.concatenate(got_post)
+        np.add.at(self.read_by, person, 1)
+        self.tick_reads = len(person)
+        return Reads(person=person, post=post)
+
+    def _read_older(self, now: int, readers: np.ndarray, spare: np.ndarray, reading: np.ndarray):
+        """Spend spare attention on unread items of earlier hours, newest hour first."""
+        ttl, n = self.ttl, self.org.n
+        empty = (np.empty(0, np.int32), np.empty(0, np.int64))
+        if ttl == 1 or not spare.any():
+            return empty
+        # ages 1..ttl-1 -> ring slots (now - age) % ttl
+        slots = (now - np.arange(1, ttl)) % ttl
+        has_spare = spare > 0
+        rows = readers[has_spare]
+        row_of = np.full(n, -1)
+        row_of[rows] = np.arange(len(rows))
+        bg = self.bg_ring[np.ix_(slots, rows)].T.astype(np.int64)  # (rows, ttl-1)
+        lp = self.left_person
+        sel = np.flatnonzero((row_of[lp] >= 0) & reading[lp]) if len(lp) else np.empty(0, np.int64)
+        age = now - self.left_tick[sel]
+        r = row_of[lp[sel]]
+        ml = np.zeros_like(bg)
+        np.add.at(ml, (r, age - 1), 1)
+        total = bg + ml
+        if not total.any():
+            return empty
+        before = np.cumsum(total, axis=1) - total
+        budget = spare[has_spare][:, None]
+        frac = np.clip((budget - before) / np.maximum(total, 1), 0.0, 1.0)
+        frac[total == 0] = 0.0
+        take = self.rng.random(len(sel)) < frac[r, age - 1]
+        bg_taken = self.rng.binomial(bg, frac)
+        self.bg_ring[slots[:, None], rows[None, :]] -= bg_taken.T.astype(np.int32)
+        got = sel[take]
+        person, post = self.left_person[got], self.left_post[got]
+        keep = np.ones(len(self.left_person), bool)
+        keep[got] = False
+        self.left_person, self.left_post, self.left_tick = self.left_person[keep], self.left_post[keep], self.left_tick[keep]
+        return person, post
+
+    @property
+    def unread_entries(self) -> int:
+        return len(self.left_person)

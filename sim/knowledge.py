@@ -1,0 +1,114 @@
+"""Knowledge items: who knows what, and how fast each item spread.
+
+Items are born at an origin (market signals at customers and partners, goals at executives,
+process know-how at staff) and spread when people pass them on.  ``known`` is a person x item
+boolean matrix; coverage per group is counted as people learn, so the per-tick readings never scan
+the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
+staff (employees, managers, executives, gatekeepers) know it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from .organisation import Group, Organisation, Role
+
+__all__ = ["ItemKind", "KnowledgeBook"]
+
+
+class ItemKind(IntEnum):
+    MARKET = 0
+    GOAL = 1
+    PROCESS = 2
+
+
+class KnowledgeBook:
+    """All knowledge items of a run and who knows them."""
+
+    def __init__(self, org: Organisation, rng: np.random.Generator, capacity: int = 64):
+        self.org, self.rng = org, rng
+        self.n_groups = len(Group)
+        self.group_size = np.bincount(org.group, minlength=self.n_groups)
+        self.internal = ~org.is_external()
+        self.n_internal = int(self.internal.sum())
+        self.kind = np.empty(0, np.int8)
+        self.origin = np.empty(0, np.int32)
+        self.born = np.empty(0, np.int32)
+        self.known = np.zeros((org.n, capacity), bool)
+        self.count = np.zeros((capacity, self.n_groups), np.int64)
+        self.t50 = np.full(capacity, -1, np.int64)
+        self.t90 = np.full(capacity, -1, np.int64)
+        self.origin_pools = {
+            ItemKind.MARKET: org.members(Role.PARTNER, Role.CUSTOMER),
+            ItemKind.GOAL: org.members(Role.EXECUTIVE),
+            ItemKind.PROCESS: org.members(Role.EMPLOYEE),
+        }
+
+    @property
+    def n_items(self) -> int:
+        return len(self.kind)
+
+    def _grow(self, needed: int) -> None:
+        cap = self.known.shape[1]
+        if needed <= cap:
+            return
+        new = max(needed, 2 * cap)
+        self.known = np.pad(self.known, ((0, 0), (0, new - cap)))
+        self.count = np.pad(self.count, ((0, new - cap), (0, 0)))
+        self.t50 = np.pad(self.t50, (0, new - cap), constant_values=-1)
+        self.t90 = np.pad(self.t90, (0, new - cap), constant_values=-1)
+
+    def birth(self, rates: dict[ItemKind, float], now: int) -> tuple[np.ndarray, np.ndarray]:
+        """Create this tick's new items (Poisson numbers per kind); returns (origins, item ids)."""
+        kinds, origins = [], []
+        for kind, rate in rates.items():
+            pool = self.origin_pools[kind]
+            k = self.rng.poisson(rate) if rate > 0 and len(pool) else 0
+            kinds.append(np.full(k, kind, np.int8))
+            origins.append(pool[self.rng.integers(0, len(pool), k)] if k else np.empty(0, np.int32))
+        kinds, origins = np.concatenate(kinds), np.concatenate(origins).astype(np.int32)
+        first = self.n_items
+        ids = np.arange(first, first + len(kinds))
+        self._grow(first + len(kinds))
+        self.kind = np.concatenate([self.kind, kinds])
+        self.origin = np.concatenate([self.origin, origins])
+        self.born = np.concatenate([self.born, np.full(len(kinds), now, np.int32)])
+        self.learn(origins, ids, now)
+        return origins, ids
+
+    def learn(self, person: np.ndarray, item: np.ndarray, now: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mark (person, item) pairs as known; returns the pairs that were new (each once)."""
+        person, item = np.asarray(person, np.int64), np.asarray(item, np.int64)
+        if len(person) == 0:
+            return person, item
+        new = ~self.known[person, item]
+        person, item = person[new], item[new]
+        key = np.unique(item * self.org.n + person)
+        item, person = key // self.org.n, key % self.org.n
+        self.known[person, item] = True
+        np.add.at(self.count, (item, self.org.group[person]), 1)
+        self._thresholds(np.unique(item), now)
+        return person, item
+
+    def _thresholds(self, items: np.ndarray, now: int) -> None:
+        internal_known = self.count[items, Group.EMPLOYEES] + self.count[items, Group.MANAGERS]
+        share = internal_known / max(self.n_internal, 1)
+        for t, level in ((self.t50, 0.5), (self.t90, 0.9)):
+            hit = (share >= level) & (t[items] < 0)
+            t[items[hit]] = now - self.born[items[hit]]
+
+    def coverage(self) -> np.ndarray:
+        """Share of each group that knows each item, shape (items, groups)."""
+        return self.count[: self.n_items] / np.maximum(self.group_size, 1)
+
+    def mean_coverage(self) -> np.ndarray:
+        """Mean coverage over all items born so far, by kind and group: shape (kinds, groups)."""
+        cov = self.coverage()
+        out = np.full((len(ItemKind), self.n_groups), np.nan)
+        for k in ItemKind:
+            mask = self.kind == k
+            if mask.any():
+                out[k] = cov[mask].mean(axis=0)
+        return out

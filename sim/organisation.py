@@ -1,0 +1,477 @@
+"""The organisation as arrays: roles, departments, the reporting tree, informal ties, gatekeepers.
+
+Everything here is plain numpy so that a 100,000-person organisation builds in about a second and
+the channels can index it directly.  People are numbered 0..n-1.  The reporting tree holds
+everybody: executives at the top, staff below their managers, partners and customers below their
+internal contact (their account person), gatekeepers below the person or unit they guard.  Routing
+"through channels" and escalation both walk this tree.
+
+Two ways in: :func:`generate` (from ``[organisation]`` in a scenario) and :func:`import_org_chart` /
+:func:`import_edge_list` (from files).  Both end in :func:`add_gatekeepers`, then :class:`Organisation`.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "Role",
+    "Group",
+    "Organisation",
+    "OrganisationError",
+    "generate",
+    "import_org_chart",
+    "import_edge_list",
+    "build_organisation",
+]
+
+
+class Role(IntEnum):
+    EMPLOYEE = 0
+    MANAGER = 1
+    EXECUTIVE = 2
+    GATEKEEPER = 3
+    PARTNER = 4
+    CUSTOMER = 5
+
+
+class Group(IntEnum):
+    """Groups over which knowledge coverage is reported."""
+
+    EMPLOYEES = 0  # employees and gatekeepers
+    MANAGERS = 1  # managers and executives
+    PARTNERS = 2
+    CUSTOMERS = 3
+
+
+ROLE_GROUP = np.array([Group.EMPLOYEES, Group.MANAGERS, Group.MANAGERS, Group.EMPLOYEES, Group.PARTNERS, Group.CUSTOMERS])
+EXTERNAL_ROLES = (Role.PARTNER, Role.CUSTOMER)
+
+
+class OrganisationError(ValueError):
+    """Bad organisation input (org chart, edge list).  The message names file, row and field."""
+
+
+@dataclass
+class Organisation:
+    """An organisation, immutable once built.
+
+    Attributes (arrays of length ``n`` unless noted):
+        role: :class:`Role` codes.
+        department: department index, ``-1`` for partners and customers.
+        manager: parent in the reporting tree (the contact for externals), ``-1`` at the root.
+        level: depth in the tree (root = 0).
+        ties_indptr, ties_indices: symmetric CSR adjacency of who knows whom (sorted per row).
+        assistant: for each person, the gatekeeper in front of them (upward bridge) or ``-1``.
+        department_gate: per department, its gatekeeper or ``-1`` (length = number of departments).
+        partner_desk, customer_desk: the gatekeeper in front of partners / customers, or ``-1``.
+        attributes: extra per-person columns from an imported chart (name -> list).
+    """
+
+    role: np.ndarray
+    department: np.ndarray
+    department_names: list[str]
+    manager: np.ndarray
+    ties_indptr: np.ndarray
+    ties_indices: np.ndarray
+    assistant: np.ndarray
+    department_gate: np.ndarray
+    partner_desk: int = -1
+    customer_desk: int = -1
+    external_ids: list[str] | None = None
+    attributes: dict[str, list] = field(default_factory=dict)
+    level: np.ndarray = field(init=False)
+    ancestors: np.ndarray = field(init=False)
+    group: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.level = _levels(self.manager)
+        self.ancestors = _ancestor_table(self.manager, self.level)
+        self.group = ROLE_GROUP[self.role]
+        self._edge_keys = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.ties_indptr)) * self.n + self.ties_indices
+
+    @property
+    def n(self) -> int:
+        return len(self.role)
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.ties_indptr)
+
+    def has_tie(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Vectorised test whether u and v know each other (``_edge_keys`` is sorted)."""
+        keys = np.asarray(u, dtype=np.int64) * self.n + np.asarray(v, dtype=np.int64)
+        pos = np.searchsorted(self._edge_keys, keys)
+        pos = np.minimum(pos, len(self._edge_keys) - 1)
+        return self._edge_keys[pos] == keys if len(self._edge_keys) else np.zeros(len(keys), bool)
+
+    def members(self, *roles: Role) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.role, roles))
+
+    def is_external(self) -> np.ndarray:
+        return np.isin(self.role, EXTERNAL_ROLES)
+
+    def lowest_common_manager(self, people: list[int]) -> int:
+        """The lowest person in the tree above or at all of ``people``."""
+        common = int(people[0])
+        for p in people[1:]:
+            p = int(p)
+            lv = min(self.level[common], self.level[p])
+            a, b = self.ancestors[lv, common], self.ancestors[lv, p]
+            while a != b:
+                lv -= 1
+                a, b = self.ancestors[lv, common], self.ancestors[lv, p]
+            common = int(a)
+        return common
+
+    def to_networkx(self):
+        """The tie graph as a networkx Graph with role, department and manager as node attributes."""
+        import networkx as nx
+
+        g = nx.Graph()
+        for i in range(self.n):
+            g.add_node(i, role=Role(self.role[i]).name.lower(), department=int(self.department[i]), manager=int(self.manager[i]))
+        rows = np.repeat(np.arange(self.n), self.degree)
+        mask = rows < self.ties_indices
+        g.add_edges_from(zip(rows[mask].tolist(), self.ties_indices[mask].tolist()))
+        return g
+
+
+def _levels(manager: np.ndarray) -> np.ndarray:
+    n = len(manager)
+    level = np.full(n, -1, dtype=np.int32)
+    level[manager < 0] = 0
+    for _ in range(n + 1):
+        todo = level < 0
+        if not todo.any():
+            return level
+        parent_level = level[manager[todo]]
+        known = parent_level >= 0
+        idx = np.flatnonzero(todo)[known]
+        level[idx] = parent_level[known] + 1
+        if not known.any():
+            break
+    raise OrganisationError("the reporting lines form a cycle")
+
+
+def _ancestor_table(manager: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``table[d, i]`` = the ancestor of i at depth d (i itself at its own depth, -1 below it)."""
+    depth = int(level.max()) + 1 if len(level) else 1
+    table = np.full((depth, len(manager)), -1, dtype=np.int32)
+    current = np.arange(len(manager), dtype=np.int32)
+    cur_level = level.copy()
+    for _ in range(depth):
+        table[cur_level, np.arange(len(manager))] = current
+        has_parent = cur_level > 0
+        current = np.where(has_parent, manager[current], current)
+        cur_level = np.where(has_parent, cur_level - 1, cur_level)
+    return table
+
+
+def _csr(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric, deduplicated, loop-free CSR from edge endpoint arrays."""
+    u, v = np.asarray(u, np.int64), np.asarray(v, np.int64)
+    keep = u != v
+    a, b = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+    keys = np.unique(a * n + b)
+    a, b = keys // n, keys % n
+    m = sp.csr_matrix((np.ones(2 * len(a), np.int8), (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+    m.sum_duplicates()
+    m.sort_indices()
+    return m.indptr.astype(np.int64), m.indices.astype(np.int32)
+
+
+class _Builder:
+    """Accumulates people and ties before the organisation is frozen."""
+
+    def __init__(self, department_names: list[str]):
+        self.department_names = list(department_names)
+        self.role: list[np.ndarray] = []
+        self.department: list[np.ndarray] = []
+        self.manager: list[np.ndarray] = []
+        self.edges_u: list[np.ndarray] = []
+        self.edges_v: list[np.ndarray] = []
+        self.n = 0
+
+    def add(self, role, department, manager) -> np.ndarray:
+        role = np.atleast_1d(np.asarray(role, np.int8))
+        k = len(role)
+        self.role.append(role)
+        self.department.append(np.broadcast_to(np.asarray(department, np.int32), (k,)).copy())
+        self.manager.append(np.broadcast_to(np.asarray(manager, np.int32), (k,)).copy())
+        ids = np.arange(self.n, self.n + k, dtype=np.int32)
+        self.n += k
+        return ids
+
+    def tie(self, u, v) -> None:
+        self.edges_u.append(np.atleast_1d(np.asarray(u, np.int64)))
+        self.edges_v.append(np.atleast_1d(np.asarray(v, np.int64)))
+
+    def arrays(self):
+        return np.concatenate(self.role), np.concatenate(self.department), np.concatenate(self.manager)
+
+
+def _lattice_ties(members: np.ndarray, mean_ties: float, rng: np.random.Generator, rewire: float = 0.1):
+    """Small-world ties inside one group (Watts-Strogatz style, numpy): neighbours in hierarchy order,
+    a share ``rewire`` of them moved to a random member.  Returns endpoint arrays."""
+    m = len(members)
+    if m < 2 or mean_ties <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    half = max(1, int(round(mean_ties / 2)))
+    half = min(half, (m - 1) // 2 or 1)
+    local = np.arange(m)
+    u = np.repeat(local, half)
+    v = (u + np.tile(np.arange(1, half + 1), m)) % m
+    moved = rng.random(len(v)) < rewire
+    v[moved] = rng.integers(0, m, moved.sum())
+    return members[u], members[v]
+
+
+def _random_cross_ties(internal: np.ndarray, dept: np.ndarray, mean_ties: float, rng: np.random.Generator):
+    k = int(round(len(internal) * mean_ties / 2))
+    if k == 0 or len(internal) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    u = internal[rng.integers(0, len(internal), k)]
+    v = internal[rng.integers(0, len(internal), k)]
+    keep = dept[u] != dept[v]
+    return u[keep], v[keep]
+
+
+def generate(org_cfg, rng: np.random.Generator) -> _Builder:
+    """Build departments, a reporting tree, informal ties, partners and customers from a scenario's
+    ``[organisation]`` table.  All randomness comes from ``rng``."""
+    names = list(org_cfg.departments) + ["executive office"]
+    b = _Builder(names)
+    ceo = b.add(Role.EXECUTIVE, len(names) - 1, -1)[0]
+    s, m = org_cfg.span_of_control, org_cfg.people_per_department
+    local = np.arange(m)
+    parent_local = np.where(local == 0, -1, (local - 1) // s)
+    has_reports = local * s + 1 < m
+    heads = []
+    for d in range(len(org_cfg.departments)):
+        first = b.n
+        roles = np.where(has_reports, Role.MANAGER, Role.EMPLOYEE)
+        roles[0] = Role.EXECUTIVE
+        manager = np.where(parent_local < 0, ceo, first + parent_local)
+        ids = b.add(roles, d, manager)
+        heads.append(ids[0])
+        b.tie(ids[1:], manager[1:])
+        b.tie(ids[0], ceo)
+        b.tie(*_lattice_ties(ids, org_cfg.ties_within_department, rng))
+    role, dept, _ = b.arrays()
+    internal = np.arange(b.n)
+    b.tie(*_random_cross_ties(internal, dept, org_cfg.ties_across_departments, rng))
+    b.tie(heads, np.roll(heads, 1))  # the executive team knows each other
+
+    for count, role_code, dept_name in (
+        (org_cfg.partners, Role.PARTNER, org_cfg.sales_department),
+        (org_cfg.customers, Role.CUSTOMER, org_cfg.support_department),
+    ):
+        if count == 0:
+            continue
+        d = names.index(dept_name)
+        staff = np.flatnonzero((dept == d) & (role != Role.EXECUTIVE))
+        if len(staff) == 0:
+            staff = np.flatnonzero(dept == d)
+        contacts = staff[rng.integers(0, len(staff), (count, org_cfg.contacts_per_external))]
+        ids = b.add(np.full(count, role_code), -1, contacts[:, 0])
+        for c in range(org_cfg.contacts_per_external):
+            b.tie(ids, contacts[:, c])
+    return b
+
+
+def _read_rows(path: Path) -> list[dict]:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise OrganisationError(f"{path}: no such file") from None
+
+
+ROLE_NAMES = {r.name.lower(): r for r in Role}
+
+
+def import_org_chart(path: str | Path, org_cfg, rng: np.random.Generator) -> tuple[_Builder, list[str], dict]:
+    """Read a CSV org chart (``id, manager_id, department, role`` + any extra columns).
+
+    Roles: employee, manager, executive, partner, customer (gatekeepers come from the scenario).
+    Partners' and customers' ``manager_id`` names their internal contact.  Informal ties are drawn as
+    for a generated organisation, from the scenario's tie parameters.
+    """
+    path = Path(path)
+    rows = _read_rows(path)
+    required = ["id", "manager_id", "department", "role"]
+    if not rows:
+        raise OrganisationError(f"{path}: the org chart is empty")
+    missing = [c for c in required if c not in rows[0]]
+    if missing:
+        raise OrganisationError(f"{path}: missing column(s) {missing}; needed: {required}")
+    index = {}
+    for i, r in enumerate(rows):
+        key = r["id"].strip()
+        if key in index:
+            raise OrganisationError(f"{path}: row {i + 2}: id: duplicate id (got {key!r})")
+        index[key] = i
+    names: list[str] = []
+    dept, role, manager = [], [], []
+    for i, r in enumerate(rows):
+        rname = r["role"].strip().lower()
+        if rname not in ROLE_NAMES or ROLE_NAMES[rname] == Role.GATEKEEPER:
+            allowed = [k for k in ROLE_NAMES if k != "gatekeeper"]
+            raise OrganisationError(f"{path}: row {i + 2}: role: must be one of {allowed} (got {r['role']!r})")
+        boss = r["manager_id"].strip()
+        if boss and boss not in index:
+            raise OrganisationError(f"{path}: row {i + 2}: manager_id: no person with this id (got {boss!r})")
+        is_ext = ROLE_NAMES[rname] in EXTERNAL_ROLES
+        dname = r["department"].strip()
+        if not is_ext and dname not in names:
+            names.append(dname)
+        dept.append(-1 if is_ext else names.index(dname))
+        role.append(ROLE_NAMES[rname])
+        manager.append(index[boss] if boss else -1)
+        if is_ext and not boss:
+            raise OrganisationError(f"{path}: row {i + 2}: manager_id: a {rname} needs an internal contact (got '')")
+    roots = [rows[i]["id"] for i, m in enumerate(manager) if m < 0]
+    if len(roots) != 1:
+        raise OrganisationError(f"{path}: manager_id: exactly one person may have no manager (got {len(roots)}: {roots[:5]})")
+    b = _Builder(names)
+    b.add(role, dept, manager)
+    role_a, dept_a, man_a = b.arrays()
+    _levels(man_a)  # raises on cycles
+    who = np.flatnonzero(man_a >= 0)
+    b.tie(who, man_a[who])
+    internal = np.flatnonzero(dept_a >= 0)
+    for d in range(len(names)):
+        b.tie(*_lattice_ties(internal[dept_a[internal] == d], org_cfg.ties_within_department, rng))
+    b.tie(*_random_cross_ties(internal, dept_a, org_cfg.ties_across_departments, rng))
+    extra = {c: [r[c] for r in rows] for c in rows[0] if c not in required}
+    return b, [r["id"] for r in rows], extra
+
+
+def import_edge_list(edges_path: str | Path, departments_path: str | Path, span_of_control: int) -> tuple[_Builder, list[str]]:
+    """Read an edge list (``u v`` per line) and labels (``person department`` per line).
+
+    There is no reporting chart in such data, so one is inferred: inside each department people are
+    ranked by ties inside the department; the best connected becomes head, the next ones managers,
+    with ``span_of_control`` reports each, in rank order.  The best connected head overall is CEO.
+    Direction and self-loops are dropped; the ties are who-mailed-whom.
+    """
+    edges_path, departments_path = Path(edges_path), Path(departments_path)
+    try:
+        labels = np.loadtxt(departments_path, dtype=np.int64, ndmin=2)
+        edges = np.loadtxt(edges_path, dtype=np.int64, ndmin=2)
+    except FileNotFoundError as exc:
+        raise OrganisationError(f"{exc.filename}: no such file") from None
+    except ValueError as exc:
+        raise OrganisationError(f"{edges_path} / {departments_path}: expected whole numbers, two per line ({exc})") from None
+    if labels.shape[1] != 2 or edges.shape[1] != 2:
+        raise OrganisationError(f"{edges_path} / {departments_path}: expected two columns per line")
+    ids = np.unique(labels[:, 0])
+    if len(ids) != len(labels):
+        raise OrganisationError(f"{departments_path}: person: each person must be listed once")
+    pos = {int(p): i for i, p in enumerate(labels[:, 0])}
+    unknown = [int(x) for x in np.unique(edges) if int(x) not in pos]
+    if unknown:
+        raise OrganisationError(f"{edges_path}: people without a department label (got {unknown[:5]})")
+    n = len(labels)
+    remap = np.vectorize(pos.__getitem__, otypes=[np.int64])
+    u, v = remap(edges[:, 0]), remap(edges[:, 1])
+    dept_codes, dept = np.unique(labels[:, 1], return_inverse=True)
+    indptr, indices = _csr(n, u, v)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    inside = np.bincount(rows[dept[rows] == dept[indices]], minlength=n)
+    total = np.diff(indptr)
+    manager = np.full(n, -1, np.int64)
+    role = np.full(n, Role.EMPLOYEE, np.int8)
+    heads = []
+    for d in range(len(dept_codes)):
+        members = np.flatnonzero(dept == d)
+        order = members[np.lexsort((members, -total[members], -inside[members]))]
+        local = np.arange(len(order))
+        parent = np.where(local == 0, -1, (local - 1) // span_of_control)
+        manager[order[1:]] = order[parent[1:]]
+        has_reports = local * span_of_control + 1 < len(order)
+        role[order[has_reports]] = Role.MANAGER
+        heads.append(order[0])
+    heads = np.array(heads)
+    ceo = heads[np.lexsort((heads, -total[heads]))[0]]
+    manager[heads[heads != ceo]] = ceo
+    role[heads] = Role.EXECUTIVE
+    b = _Builder([f"department {c}" for c in dept_codes])
+    b.add(role, dept, manager)
+    b.tie(u, v)
+    who = np.flatnonzero(manager >= 0)
+    b.tie(who, manager[who])
+    return b, [str(int(p)) for p in labels[:, 0]]
+
+
+def add_gatekeepers(b: _Builder, gk_cfg) -> dict:
+    """Place gatekeepers on the chosen bridges; they are people too (role GATEKEEPER)."""
+    role, dept, manager = b.arrays()
+    level = _levels(manager)
+    n_people = b.n
+    assistant = np.full(n_people, -1, np.int32)
+    dept_gate = np.full(len(b.department_names), -1, np.int32)
+    desks = {"partner": -1, "customer": -1}
+    bridges = set(gk_cfg.bridges)
+    if "upward" in bridges:
+        guarded = np.flatnonzero(np.isin(role, (Role.MANAGER, Role.EXECUTIVE)) & (level <= gk_cfg.upward_max_level))
+        ids = b.add(np.full(len(guarded), Role.GATEKEEPER), dept[guarded], guarded)
+        assistant[guarded] = ids
+        b.tie(ids, guarded)
+    if "department" in bridges:
+        for d in range(len(b.department_names)):
+            members = np.flatnonzero((dept == d) & (role != Role.GATEKEEPER))
+            if len(members) == 0 or b.department_names[d] == "executive office":
+                continue
+            head = members[np.argmin(level[members])]
+            dept_gate[d] = b.add(Role.GATEKEEPER, d, head)[0]
+            b.tie(dept_gate[d], head)
+    for kind, ext_role in (("partner", Role.PARTNER), ("customer", Role.CUSTOMER)):
+        if kind not in bridges:
+            continue
+        externals = np.flatnonzero(role == ext_role)
+        if len(externals) == 0:
+            raise OrganisationError(f"gatekeepers.bridges: a {kind} gatekeeper needs {kind}s, the organisation has none (got '{kind}')")
+        contacts = manager[externals]
+        contact_dept = int(np.bincount(dept[contacts]).argmax())
+        members = np.flatnonzero(dept == contact_dept)
+        head = members[np.argmin(level[members])]
+        desks[kind] = int(b.add(Role.GATEKEEPER, contact_dept, head)[0])
+        b.tie(desks[kind], head)
+        b.tie(desks[kind], externals)
+    assistant = np.concatenate([assistant, np.full(b.n - n_people, -1, np.int32)])
+    return {"assistant": assistant, "department_gate": dept_gate, "partner_desk": desks["partner"], "customer_desk": desks["customer"]}
+
+
+def build_organisation(scenario, rng: np.random.Generator) -> Organisation:
+    """Generate or import the organisation a scenario describes, then place its gatekeepers."""
+    org_cfg = scenario.organisation
+    spec = org_cfg.import_
+    external_ids, attributes = None, {}
+    if spec is None:
+        b = generate(org_cfg, rng)
+    elif spec.org_chart is not None:
+        b, external_ids, attributes = import_org_chart(spec.org_chart, org_cfg, rng)
+    else:
+        b, external_ids = import_edge_list(spec.edges, spec.departments, spec.span_of_control)
+    gates = add_gatekeepers(b, scenario.gatekeepers)
+    role, dept, manager = b.arrays()
+    indptr, indices = _csr(b.n, np.concatenate(b.edges_u), np.concatenate(b.edges_v))
+    return Organisation(
+        role=role,
+        department=dept,
+        department_names=b.department_names,
+        manager=manager,
+        ties_indptr=indptr,
+        ties_indices=indices,
+        external_ids=external_ids,
+        attributes=attributes,
+        **gates,
+    )

@@ -1,0 +1,379 @@
+"""Scenario files: TOML read with ``tomllib``, validated by pydantic, with errors that name the field.
+
+A scenario says what organisation to build, which channels exist and how people use them, and what
+flows through them.  Every default below states its unit and, where it rests on a published figure,
+its source (see ``REFERENCES.md`` in the shared folder and the README's assumptions section).
+
+Time is counted in ticks; a tick is one working hour unless ``tick_hours`` says otherwise.  Rates are
+per tick, capacities are items per tick.
+
+A scenario may start from another one with ``base = "other.toml"`` (a path relative to the file); its
+own keys are merged over the base's, table by table.
+
+>>> s = load_scenario_text('name = "tiny"\\nticks = 10')
+>>> s.ticks, s.email.routing
+(10, 'through_channels')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "load_scenario_text",
+    "apply_overrides",
+    "scenario_hash",
+]
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Field(ge=0.0)]
+Ticks = Annotated[int, Field(ge=0)]
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input.  ``problems`` holds one ``(dotted.field, message, value)`` per fault."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str, Any]]):
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        return [f"{self.source}: {field}: {msg} (got {value!r})" for field, msg, value in self.problems]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ImportSpec(_Section):
+    """Read the organisation from files instead of generating it.
+
+    Either ``org_chart`` (CSV with columns ``id, manager_id, department, role``; extra columns are kept)
+    or ``edges`` plus ``departments`` (an edge list ``u v`` per line and ``person department`` labels,
+    as in the SNAP email-Eu-core data).  Relative paths are resolved against the scenario file.
+    """
+
+    org_chart: str | None = None
+    edges: str | None = None
+    departments: str | None = None
+    span_of_control: Annotated[int, Field(ge=2, le=100)] = 7
+    """For an edge list without a hierarchy: reports per manager when the chart is inferred
+    (people are ranked by number of ties inside their department; the best connected lead)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImportSpec:
+        if (self.org_chart is None) == (self.edges is None):
+            raise ValueError("give exactly one of org_chart or edges")
+        if self.edges is not None and self.departments is None:
+            raise ValueError("edges needs departments (a 'person department' file)")
+        return self
+
+
+class Organisation(_Section):
+    """Who works where, who reports to whom, and who knows whom."""
+
+    departments: list[str] = Field(
+        default=["sales", "support", "marketing", "engineering", "operations", "finance"], min_length=1
+    )
+    people_per_department: Annotated[int, Field(ge=1, le=200_000)] = 40
+    """Internal staff per department, the department head included."""
+    span_of_control: Annotated[int, Field(ge=2, le=100)] = 6
+    """Direct reports per manager; 5-10 is usual (Urwick's classic range)."""
+    ties_within_department: Annotated[float, Field(ge=0, le=200)] = 6.0
+    """Mean number of informal ties a person has inside the department, besides reporting lines."""
+    ties_across_departments: Annotated[float, Field(ge=0, le=50)] = 1.0
+    """Mean number of weak ties to other departments (Granovetter 1973: these carry news across)."""
+    partners: Annotated[int, Field(ge=0, le=100_000)] = 20
+    """Resellers; each is tied to ``contacts_per_external`` people of the sales department."""
+    customers: Annotated[int, Field(ge=0, le=1_000_000)] = 120
+    """Customers; each is tied to ``contacts_per_external`` people of the support department."""
+    contacts_per_external: Annotated[int, Field(ge=1, le=10)] = 1
+    sales_department: str = "sales"
+    support_department: str = "support"
+    import_: ImportSpec | None = Field(default=None, alias="import")
+
+
+class Gatekeepers(_Section):
+    """Gatekeepers on chosen bridges: every message crossing a gated bridge waits in their inbox."""
+
+    bridges: list[Literal["upward", "department", "partner", "customer"]] = []
+    """upward: an assistant in front of each manager of level <= upward_max_level (0 = CEO);
+    department: one gatekeeper per department for mail from outside it; partner / customer: a desk
+    in front of resellers / customers for mail in both directions."""
+    upward_max_level: Annotated[int, Field(ge=0, le=20)] = 1
+    capacity_per_tick: Rate = 6.0
+    """Messages a gatekeeper handles per tick (their whole job)."""
+    filter_share: Share = 0.05
+    """Share of handled messages a gatekeeper does not pass on (judged not worth the recipient's time)."""
+    hold_ticks: Ticks = 0
+    """Extra wait a gatekeeper adds before forwarding (batching, sign-off)."""
+    remove_at_tick: Ticks | None = None
+    """Tick from which no new message is routed via gatekeepers (a change programme's phase-out)."""
+
+
+class Email(_Section):
+    """Email-style channel: inboxes with limited reading capacity, read oldest first."""
+
+    reading_capacity_per_tick: Rate = 12.0
+    """Messages a person can read per working hour."""
+    background_share: Share = 0.75
+    """Share of that capacity taken by mail the model does not represent: about 120 mails a day
+    sent and received per business user (Radicati 2015-19, unverified), i.e. ~9 received an hour."""
+    delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
+    """Ticks from sending until a message can be read (1 = readable the next tick)."""
+    expire_after_ticks: Annotated[int, Field(ge=1)] = 80
+    """Mail unread this long is never read (Kooti et al. 2015: under load people answer a smaller
+    share, not later). 80 ticks = two working weeks."""
+    routing: Literal["direct", "through_channels"] = "through_channels"
+    """through_channels: without a tie, internal mail goes up to the common manager and down."""
+    recipients_per_share: Annotated[int, Field(ge=1, le=50)] = 3
+    """Size of the CC list when someone passes knowledge on by mail."""
+
+
+class Stream(_Section):
+    """Stream-style channel: posts to spaces, read from followers' feeds, newest first."""
+
+    enabled: bool = False
+    launch_tick: Ticks = 0
+    attention_items_per_tick: Rate = 8.0
+    """Feed items a stream user reads per tick."""
+    background_items_per_tick: Rate = 4.0
+    """Feed items per tick from activity the model does not represent, at full adoption; scales with
+    the share of adopters (a busier stream is a noisier one)."""
+    feed_ttl_ticks: Annotated[int, Field(ge=1, le=2000)] = 16
+    """Items older than this drop out of the feed unread (two working days)."""
+    company_space: bool = True
+    department_spaces: bool = True
+    communities: Annotated[int, Field(ge=0, le=1000)] = 0
+    """Cross-department community spaces."""
+    community_membership_share: Share = 0.2
+    """Chance that a person (or an included external) belongs to a given community."""
+    externals_in_communities: bool = False
+    """Partners and customers join the community spaces (the community-centric strategy)."""
+    policy: Literal["open", "restricted"] = "open"
+    restricted_attention_factor: Share = 0.25
+    """Under a "not during work" policy, the share of normal attention left for the stream."""
+
+
+class Adoption(_Section):
+    """Who uses the stream: Bass-style adoption (training p, imitation q) among eligible people."""
+
+    initial_share: Share = 0.0
+    eligible_departments: list[str] | None = None
+    """Departments whose people may adopt; null means all departments."""
+    externals_initial_share: Share = 0.0
+    """Share of partners and customers using the stream from the start (only if they are in a space)."""
+    training_p: Rate = 0.0
+    """Per-tick chance of adopting through training alone (Bass p)."""
+    imitation_q: Rate = 0.0
+    """Per-tick imitation strength (Bass q), times the share of visible users."""
+    abandon_rate: Rate = 0.0
+    """Per-tick chance that a user goes back to email only."""
+
+
+class Knowledge(_Section):
+    """Knowledge items: born at an origin, passed on with some propensity."""
+
+    market_signals_per_tick: Rate = 0.125
+    """Market signals born at customers and partners (one a day)."""
+    goals_per_tick: Rate = 0.025
+    """Management goals born at executives (one a week)."""
+    process_per_tick: Rate = 0.125
+    """Process know-how born at staff (one a day)."""
+    email_share_propensity: Share = 0.3
+    """Chance that someone who learns an item mails it on (to a CC list of ties)."""
+    stream_share_propensity: Share = 0.3
+    """Chance that a stream user who learns an item posts it to a space where it is not visible yet."""
+
+
+class Decisions(_Section):
+    """Decisions that need inputs held by several people."""
+
+    customer_issues_per_tick: Rate = 0.1
+    market_opportunities_per_tick: Rate = 0.05
+    internal_improvements_per_tick: Rate = 0.1
+    inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
+    """People whose input is needed, the originator included."""
+    ownership: Literal["escalation", "involved"] = "escalation"
+    """escalation: the lowest manager over all input holders decides; involved: the originator (or
+    the originator's internal contact) decides."""
+    delegate_from_tick: Ticks | None = None
+    """From this tick on, new decisions are owned by the people involved."""
+    deadline_ticks: Annotated[int, Field(ge=1)] = 80
+    """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived."""
+
+
+class Scenario(_Section):
+    """A whole scenario: run length, organisation, channels, adoption, what flows."""
+
+    name: str = "scenario"
+    description: str = ""
+    ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 2000
+    """Run length in ticks (2,000 working hours is about one working year)."""
+    tick_hours: Annotated[float, Field(gt=0)] = 1.0
+    seed: Annotated[int, Field(ge=0)] = 1
+    organisation: Organisation = Organisation()
+    gatekeepers: Gatekeepers = Gatekeepers()
+    email: Email = Email()
+    stream: Stream = Stream()
+    adoption: Adoption = Adoption()
+    knowledge: Knowledge = Knowledge()
+    decisions: Decisions = Decisions()
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
+    """Cross-field checks pydantic cannot see: references that must exist."""
+    org, problems = s.organisation, []
+    generated = org.import_ is None
+    names = set(org.departments)
+    if len(names) != len(org.departments):
+        problems.append(("organisation.departments", "department names must be unique", org.departments))
+    if generated:
+        for field in ("sales_department", "support_department"):
+            value = getattr(org, field)
+            if value not in names:
+                problems.append((f"organisation.{field}", f"must be one of {sorted(names)}", value))
+        if s.adoption.eligible_departments is not None:
+            for d in s.adoption.eligible_departments:
+                if d not in names:
+                    problems.append(("adoption.eligible_departments", f"must name departments in {sorted(names)}", d))
+        bridge_needs = {"partner": org.partners, "customer": org.customers}
+        for bridge, count in bridge_needs.items():
+            if bridge in s.gatekeepers.bridges and count == 0:
+                problems.append(("gatekeepers.bridges", f"a {bridge} gatekeeper needs organisation.{bridge}s > 0", bridge))
+        if s.decisions.customer_issues_per_tick > 0 and org.customers == 0:
+            problems.append(("decisions.customer_issues_per_tick", "customer issues need organisation.customers > 0", s.decisions.customer_issues_per_tick))
+        if s.decisions.market_opportunities_per_tick > 0 and org.partners == 0:
+            problems.append(("decisions.market_opportunities_per_tick", "market opportunities need organisation.partners > 0", s.decisions.market_opportunities_per_tick))
+        if s.knowledge.market_signals_per_tick > 0 and org.partners + org.customers == 0:
+            problems.append(("knowledge.market_signals_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_tick))
+    if s.stream.enabled and s.stream.launch_tick >= s.ticks:
+        problems.append(("stream.launch_tick", f"must be below ticks ({s.ticks})", s.stream.launch_tick))
+    if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.communities):
+        problems.append(("stream.enabled", "a stream needs at least one space (company_space, department_spaces or communities)", True))
+    return problems
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """Read a TOML file, following ``base = "..."`` links (relative to the file)."""
+    if path in chain:
+        raise ScenarioError(str(path), [("base", "scenarios refer to each other in a loop", str(path))])
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(str(path), [("file", "no such scenario file", str(path))]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), [("file", f"not valid TOML: {exc}", path.name)]) from None
+    base = data.pop("base", None)
+    if base is None:
+        return _resolve_paths(data, path.parent)
+    if not isinstance(base, str):
+        raise ScenarioError(str(path), [("base", "must be a path to another scenario file", base)])
+    parent = _read_toml((path.parent / base).resolve(), chain + (path,))
+    return _merge(parent, _resolve_paths(data, path.parent))
+
+
+def _resolve_paths(data: dict, folder: Path) -> dict:
+    spec = data.get("organisation", {}).get("import")
+    if isinstance(spec, dict):
+        for key in ("org_chart", "edges", "departments"):
+            if isinstance(spec.get(key), str):
+                spec[key] = str((folder / spec[key]).resolve())
+    return data
+
+
+def _parse_value(text: str) -> Any:
+    """Read a ``--set`` value as TOML (numbers, booleans, lists, quoted strings); else a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: list[str], source: str = "--set") -> dict:
+    """Apply ``dotted.key=value`` overrides to raw scenario data (validated afterwards like the file)."""
+    data = json.loads(json.dumps(data))  # deep copy of plain data
+    problems = []
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            problems.append(("--set", "expected dotted.key=value", item))
+            continue
+        node = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                problems.append((key, f"'{part}' is a value, not a table", child))
+                break
+            node = child
+        else:
+            node[parts[-1]] = _parse_value(text.strip())
+    if problems:
+        raise ScenarioError(source, problems)
+    return data
+
+
+def _validate(data: dict, source: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif err["type"] == "literal_error":
+                msg = f"must be one of {err['ctx']['expected']}"
+            problems.append((field, msg, err.get("input")))
+        raise ScenarioError(source, problems) from None
+    problems = consistency_problems(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Read, merge with its base, apply overrides, validate.  Raises :class:`ScenarioError`."""
+    path = Path(path)
+    data = _read_toml(path.resolve())
+    data.setdefault("name", path.stem)
+    data = apply_overrides(data, overrides or [], source=str(path))
+    return _validate(data, str(path))
+
+
+def load_scenario_text(text: str, overrides: list[str] | None = None, source: str = "<text>") -> Scenario:
+    """Validate a scenario given as TOML text (handy in notebooks and tests)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, [("file", f"not valid TOML: {exc}", source)]) from None
+    return _validate(apply_overrides(data, overrides or [], source=source), source)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario (canonical JSON), identifying it in manifests."""
+    blob = json.dumps(scenario.to_dict(), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
