@@ -41,7 +41,7 @@ class Person(mesa.Agent):
         if me == decision.owner and decision.is_open:
             if decision.owner_aware is None:
                 self.become_aware(decision, now)
-            if kind == MessageKind.INPUT and sender in decision.holders:
+            if kind in (MessageKind.INPUT, MessageKind.REQUEST) and sender in decision.holders:  # a request carries the originator's input
                 decision.received.add(sender)
                 decision.involved.add(sender)
                 if decision.complete:

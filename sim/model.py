@@ -164,8 +164,12 @@ class OrgModel(mesa.Model):
         return np.where(self.adopted & self.in_a_space, cfg.attention_items_per_tick * factor, 0.0)
 
     def _background_rate(self) -> float:
+        """Background feed items per user and tick: more users, more noise; a restriction policy
+        cuts posting as much as reading."""
+        cfg = self.config.stream
         share = self.adopted[self.eligible].mean() if self.eligible.any() else 0.0
-        return self.config.stream.background_items_per_tick * share
+        factor = cfg.restricted_attention_factor if cfg.policy == "restricted" else 1.0
+        return cfg.background_items_per_tick * share * factor
 
     # ------------------------------------------------------------------ knowledge
     def _share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False) -> None:
@@ -183,19 +187,27 @@ class OrgModel(mesa.Model):
             self._mail_items(person[mailing], item[mailing], now)
 
     def _mail_items(self, person: np.ndarray, item: np.ndarray, now: int) -> None:
+        """Mail each item to a CC list of ``recipients_per_share`` random ties; managers and
+        executives also mail their whole team (the classic cascade down the hierarchy)."""
         org, rng = self.org, self.rngs["sharing"]
         deg = org.degree[person]
         has = deg > 0
-        person, item, deg = person[has], item[has], deg[has]
+        p, it, deg = person[has], item[has], deg[has]
         r = self.config.email.recipients_per_share
-        pick = org.ties_indptr[person][:, None] + (rng.random((len(person), r)) * deg[:, None]).astype(np.int64)
-        to = org.ties_indices[pick]
-        sender = np.repeat(person, r)
-        payload = np.repeat(item, r)
-        to = to.ravel()
-        key = np.unique((payload * org.n + sender) * org.n + to, return_index=True)[1]  # one copy per recipient
-        key.sort()
-        self.email.send(sender[key], to[key], MessageKind.KNOWLEDGE, payload[key], now)
+        pick = org.ties_indptr[p][:, None] + (rng.random((len(p), r)) * deg[:, None]).astype(np.int64)
+        senders, payloads, to = [np.repeat(p, r)], [np.repeat(it, r)], [org.ties_indices[pick].ravel()]
+        leads = np.isin(org.role[person], (Role.MANAGER, Role.EXECUTIVE))
+        if leads.any():
+            lp, li = person[leads], item[leads]
+            lens = np.diff(org.reports_indptr)[lp]
+            offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+            team = org.reports_indices[np.repeat(org.reports_indptr[lp], lens) + offs]
+            internal = org.department[team] >= 0
+            senders.append(np.repeat(lp, lens)[internal]), payloads.append(np.repeat(li, lens)[internal]), to.append(team[internal])
+        sender, payload, to = np.concatenate(senders), np.concatenate(payloads), np.concatenate(to)
+        first = np.unique((payload * org.n + sender) * org.n + to, return_index=True)[1]  # one copy per recipient
+        first.sort()
+        self.email.send(sender[first], to[first], MessageKind.KNOWLEDGE, payload[first], now)
 
     def _post_items(self, person: np.ndarray, item: np.ndarray, now: int) -> None:
         """Post each item to the widest space of the poster's where it is not visible yet."""
@@ -258,12 +270,12 @@ class OrgModel(mesa.Model):
         return bool(self.stream_live and space >= 0 and self.adopted[person] and space in self.spaces.of_person(person))
 
     def communicate(self, sender: int, recipients: list[int], kind: int, decision: Decision, now: int) -> None:
-        """Send a decision message: one post in the decision's thread for the recipients who share it
-        with the sender on the stream, a mail to each of the others."""
+        """Send a decision message: one post in the decision's thread, @mentioning the recipients who
+        share it with the sender on the stream, and a mail to each of the others."""
         by_stream = [r for r in recipients if self._on_stream(sender, decision.space) and self._on_stream(r, decision.space)]
         by_mail = [r for r in recipients if r not in by_stream]
         if by_stream:
-            self.stream.post(sender, decision.space, kind, decision.id, now)
+            self.stream.post(sender, decision.space, kind, decision.id, now, mentions=by_stream)
             decision.messages_used += 1
         if by_mail:
             decision.messages_used += self.email.send(sender, np.array(by_mail), kind, decision.id, now)

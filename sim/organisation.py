@@ -87,6 +87,8 @@ class Organisation:
     external_ids: list[str] | None = None
     attributes: dict[str, list] = field(default_factory=dict)
     level: np.ndarray = field(init=False)
+    reports_indptr: np.ndarray = field(init=False)
+    reports_indices: np.ndarray = field(init=False)
     ancestors: np.ndarray = field(init=False)
     group: np.ndarray = field(init=False)
 
@@ -94,6 +96,10 @@ class Organisation:
         self.level = _levels(self.manager)
         self.ancestors = _ancestor_table(self.manager, self.level)
         self.group = ROLE_GROUP[self.role]
+        has_boss = np.flatnonzero(self.manager >= 0)
+        order = has_boss[np.argsort(self.manager[has_boss], kind="stable")]
+        self.reports_indptr = np.r_[0, np.cumsum(np.bincount(self.manager[has_boss], minlength=self.n))].astype(np.int64)
+        self.reports_indices = order.astype(np.int32)  # direct reports (and externals' contacts' customers)
         self._edge_keys = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.ties_indptr)) * self.n + self.ties_indices
 
     @property
@@ -210,8 +216,9 @@ class _Builder:
         return ids
 
     def tie(self, u, v) -> None:
-        self.edges_u.append(np.atleast_1d(np.asarray(u, np.int64)))
-        self.edges_v.append(np.atleast_1d(np.asarray(v, np.int64)))
+        u, v = np.broadcast_arrays(np.atleast_1d(np.asarray(u, np.int64)), np.atleast_1d(np.asarray(v, np.int64)))
+        self.edges_u.append(u.ravel())
+        self.edges_v.append(v.ravel())
 
     def arrays(self):
         return np.concatenate(self.role), np.concatenate(self.department), np.concatenate(self.manager)
@@ -445,7 +452,6 @@ def add_gatekeepers(b: _Builder, gk_cfg) -> dict:
         head = members[np.argmin(level[members])]
         desks[kind] = int(b.add(Role.GATEKEEPER, contact_dept, head)[0])
         b.tie(desks[kind], head)
-        b.tie(desks[kind], externals)
     assistant = np.concatenate([assistant, np.full(b.n - n_people, -1, np.int32)])
     return {"assistant": assistant, "department_gate": dept_gate, "partner_desk": desks["partner"], "customer_desk": desks["customer"]}
 

@@ -145,9 +145,9 @@ class Stream(_Section):
 
     enabled: bool = False
     launch_tick: Ticks = 0
-    attention_items_per_tick: Rate = 8.0
+    attention_items_per_tick: Rate = 4.0
     """Feed items a stream user reads per tick."""
-    background_items_per_tick: Rate = 4.0
+    background_items_per_tick: Rate = 6.0
     """Feed items per tick from activity the model does not represent, at full adoption; scales with
     the share of adopters (a busier stream is a noisier one)."""
     feed_ttl_ticks: Annotated[int, Field(ge=1, le=2000)] = 16
@@ -190,9 +190,9 @@ class Knowledge(_Section):
     """Management goals born at executives (one a week)."""
     process_per_tick: Rate = 0.125
     """Process know-how born at staff (one a day)."""
-    email_share_propensity: Share = 0.3
+    email_share_propensity: Share = 0.5
     """Chance that someone who learns an item mails it on (to a CC list of ties)."""
-    stream_share_propensity: Share = 0.3
+    stream_share_propensity: Share = 0.5
     """Chance that a stream user who learns an item posts it to a space where it is not visible yet."""
 
 

@@ -5,7 +5,8 @@ t+1.  Each tick a user reads ``attention`` items (stochastically rounded), newes
 batch that arrived this tick, then, with attention to spare, older unread items hour by hour back
 to ``feed_ttl_ticks``; older items age out unread.  Within one hour's batch the order is random,
 so when attention runs out part-way through a batch, each item in it is read with chance
-(attention left) / (batch size).  Feeds also fill with background items (activity the model does
+(attention left) / (batch size).  A post may @mention people (a decision's ask or input): they get a
+notification, read first from the same attention budget, oldest first, kept until read.  Feeds also fill with background items (activity the model does
 not represent), which take attention exactly like modelled posts: they are counted per person
 and hour in a ring buffer, modelled posts are kept as (person, post) entries.
 
@@ -119,14 +120,17 @@ class StreamChannel:
         self.left_person = np.empty(0, np.int32)  # unread modelled entries
         self.left_post = np.empty(0, np.int64)
         self.left_tick = np.empty(0, np.int32)
+        self.mention_person = np.empty(0, np.int32)  # unread notifications, in arrival order
+        self.mention_post = np.empty(0, np.int64)
         self.posted_by = np.zeros(n, np.int64)
         self.read_by = np.zeros(n, np.int64)
         self.tick_posts = 0
         self.tick_reads = 0
 
     # ---------------------------------------------------------------- posting
-    def post(self, author, space, kind: int, payload, now: int) -> np.ndarray:
-        """Post (arrays broadcast together); returns the new post ids."""
+    def post(self, author, space, kind: int, payload, now: int, mentions=()) -> np.ndarray:
+        """Post (arrays broadcast together); returns the new post ids.  ``mentions`` (people) are
+        notified of the (single) post."""
         author = np.atleast_1d(np.asarray(author, np.int32))
         space = np.atleast_1d(np.asarray(space, np.int32))
         m = max(len(author), len(space))
@@ -142,7 +146,32 @@ class StreamChannel:
             self.posts[k] = np.concatenate([self.posts[k], np.asarray(cols[k], t)])
         np.add.at(self.posted_by, cols["author"], 1)
         self.tick_posts += m
+        if len(mentions):
+            self.mention_person = np.concatenate([self.mention_person, np.asarray(mentions, np.int32)])
+            self.mention_post = np.concatenate([self.mention_post, np.full(len(mentions), first, np.int64)])
         return np.arange(first, first + m)
+
+    def _read_mentions(self, now: int, readers: np.ndarray, budget: np.ndarray, n: int):
+        """Notifications first: each reader spends budget on them, oldest first.  Budget is reduced."""
+        if len(self.mention_person) == 0:
+            return np.empty(0, np.int32), np.empty(0, np.int64)
+        ready = self.posts["tick"][self.mention_post] < now
+        left = np.zeros(n, np.int64)
+        left[readers] = budget
+        idx = np.flatnonzero(ready)
+        who = self.mention_person[idx]
+        order = np.argsort(who, kind="stable")
+        idx, who = idx[order], who[order]
+        uniq, start, counts = np.unique(who, return_index=True, return_counts=True)
+        rank = np.arange(len(who)) - np.repeat(start, counts)
+        got = np.sort(idx[rank < left[who]])
+        used = np.bincount(self.mention_person[got], minlength=n)
+        budget -= used[readers]
+        person, post = self.mention_person[got], self.mention_post[got]
+        keep = np.ones(len(self.mention_person), bool)
+        keep[got] = False
+        self.mention_person, self.mention_post = self.mention_person[keep], self.mention_post[keep]
+        return person, post
 
     def _fresh_entries(self, now: int, reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(person, post) for posts of the previous tick, for followers who read the stream."""
@@ -175,6 +204,7 @@ class StreamChannel:
         reading = np.zeros(n, bool)
         reading[readers] = True
         budget = stochastic_round(attention[readers], rng)
+        men_person, men_post = self._read_mentions(now, readers, budget, n)
         bg_new = rng.poisson(background_rate, len(readers)) if background_rate > 0 else np.zeros(len(readers), np.int64)
         f_person, f_post = self._fresh_entries(now, reading)
         m_new = np.bincount(f_person, minlength=n)[readers]
@@ -187,8 +217,8 @@ class StreamChannel:
         self.bg_ring[slot, readers] = (bg_new - bg_read).astype(np.int32)
         spare = np.maximum(budget - batch, 0)
 
-        got_person = [f_person[fresh_read]]
-        got_post = [f_post[fresh_read]]
+        got_person = [men_person, f_person[fresh_read]]
+        got_post = [men_post, f_post[fresh_read]]
         old_p, old_q = self._read_older(now, readers, spare, reading)
         got_person.append(old_p)
         got_post.append(old_q)
