@@ -117,13 +117,14 @@ class OrgModel(mesa.Model):
         self.now += 1
 
     def run(self, ticks: int | None = None, progress: bool = False) -> None:
-        """Run until ``ticks`` (default: the scenario's run length) have passed since tick 0."""
+        """Run until ``ticks`` (default: the scenario's run length) have passed since tick 0.
+        With ``progress``, a bar appears on stderr once the run has taken more than 2 s."""
         end = self.config.ticks if ticks is None else ticks
         bar = None
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=end - self.now, desc=self.config.name, unit="tick", mininterval=0.5, leave=False)
+            bar = tqdm(total=end - self.now, desc=self.config.name, unit="tick", mininterval=0.5, delay=2.0, leave=False)
         while self.now < end:
             self.step()
             if bar is not None:

@@ -1,0 +1,42 @@
+"""Shared helpers: small versions of the shipped scenarios, fast enough for many replications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.scenario import load_scenario, load_scenario_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+SHARED = ROOT.parent / "shared"
+EU_CORE = SHARED / "data" / "email-eu-core"
+
+SMALL = [
+    "organisation.people_per_department=30",
+    "organisation.partners=10",
+    "organisation.customers=40",
+    "ticks=500",
+]
+
+
+def small(name: str, *overrides: str):
+    """A shipped scenario shrunk to ~300 people and 500 ticks."""
+    return load_scenario(SCENARIOS / f"{name}.toml", SMALL + list(overrides))
+
+
+def bare(text: str = "", *overrides: str):
+    """A scenario from TOML text with nothing flowing unless asked: no items, no decisions."""
+    quiet = [
+        "knowledge.market_signals_per_tick=0", "knowledge.goals_per_tick=0", "knowledge.process_per_tick=0",
+        "decisions.customer_issues_per_tick=0", "decisions.market_opportunities_per_tick=0",
+        "decisions.internal_improvements_per_tick=0",
+    ]
+    return load_scenario_text(text, quiet + list(overrides))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
