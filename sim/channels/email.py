@@ -144,16 +144,12 @@ class EmailChannel:
     # ---------------------------------------------------------------- sending
     def send(self, sender, target, kind: int, payload, now: int) -> int:
         """Send messages (arrays broadcast together).  Returns how many were sent."""
-        sender = np.atleast_1d(np.asarray(sender, np.int32))
-        target = np.atleast_1d(np.asarray(target, np.int32))
-        m = max(len(sender), len(target))
-        sender, target = np.broadcast_to(sender, (m,)), np.broadcast_to(target, (m,))
+        sender, target, payload = (a.ravel() for a in np.broadcast_arrays(np.atleast_1d(sender), np.atleast_1d(target), np.atleast_1d(payload)))
         keep = sender != target
-        sender, target = sender[keep], target[keep]
+        sender, target, payload = sender[keep].astype(np.int32), target[keep].astype(np.int32), payload[keep].astype(np.int64)
         m = len(sender)
         if m == 0:
             return 0
-        payload = np.broadcast_to(np.asarray(payload, np.int64), keep.shape)[keep]
         hop = self._logical_next(sender, target)
         cleared = np.zeros(m, np.int8)
         at, _ = self._route(sender, hop, cleared, now)

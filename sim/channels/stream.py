@@ -4,8 +4,8 @@ A post made during tick t lands in the feed of every stream user who follows its
 t+1.  Each tick a user reads ``attention`` items (stochastically rounded), newest first: first the
 batch that arrived this tick, then, with attention to spare, older unread items hour by hour back
 to ``feed_ttl_ticks``; older items age out unread.  Within one hour's batch the order is random,
-so when attention runs out part-way through a batch, each item in it is read with chance
-(attention left) / (batch size).  A post may @mention people (a decision's ask or input): they get a
+so when attention runs out part-way through a batch, a reader takes exactly as many items as
+attention is left, drawn at random from the batch (modelled posts and background items alike).  A post may @mention people (a decision's ask or input): they get a
 notification, read first from the same attention budget, oldest first, kept until read.  Feeds also fill with background items (activity the model does
 not represent), which take attention exactly like modelled posts: they are counted per person
 and hour in a ring buffer, modelled posts are kept as (person, post) entries.
@@ -131,16 +131,9 @@ class StreamChannel:
     def post(self, author, space, kind: int, payload, now: int, mentions=()) -> np.ndarray:
         """Post (arrays broadcast together); returns the new post ids.  ``mentions`` (people) are
         notified of the (single) post."""
-        author = np.atleast_1d(np.asarray(author, np.int32))
-        space = np.atleast_1d(np.asarray(space, np.int32))
-        m = max(len(author), len(space))
-        cols = {
-            "space": np.broadcast_to(space, (m,)),
-            "author": np.broadcast_to(author, (m,)),
-            "tick": np.full(m, now),
-            "kind": np.full(m, kind),
-            "payload": np.broadcast_to(np.asarray(payload, np.int64), (m,)),
-        }
+        author, space, payload = (a.ravel() for a in np.broadcast_arrays(np.atleast_1d(author), np.atleast_1d(space), np.atleast_1d(payload)))
+        m = len(author)
+        cols = {"space": space, "author": author, "tick": np.full(m, now), "kind": np.full(m, kind), "payload": payload}
         first = len(self.posts["space"])
         for k, t in self.POST_FIELDS.items():
             self.posts[k] = np.concatenate([self.posts[k], np.asarray(cols[k], t)])
@@ -207,63 +200,53 @@ class StreamChannel:
         men_person, men_post = self._read_mentions(now, readers, budget, n)
         bg_new = rng.poisson(background_rate, len(readers)) if background_rate > 0 else np.zeros(len(readers), np.int64)
         f_person, f_post = self._fresh_entries(now, reading)
-        m_new = np.bincount(f_person, minlength=n)[readers]
-        batch = m_new + bg_new
-        p_read = np.where(batch > 0, np.minimum(1.0, budget / np.maximum(batch, 1)), 1.0)
-        p_of = np.zeros(n)
-        p_of[readers] = p_read
-        fresh_read = rng.random(len(f_person)) < p_of[f_person]
-        bg_read = rng.binomial(bg_new, p_read)
-        self.bg_ring[slot, readers] = (bg_new - bg_read).astype(np.int32)
-        spare = np.maximum(budget - batch, 0)
+        row_of = np.full(n, -1)
+        row_of[readers] = np.arange(len(readers))
+        m_new = np.bincount(row_of[f_person], minlength=len(readers))
+        take = np.minimum(budget, m_new + bg_new)
+        m_take = rng.hypergeometric(m_new, bg_new, take)
+        fresh_read = _pick(row_of[f_person], m_take, rng)
+        self.bg_ring[slot, readers] = (bg_new - (take - m_take)).astype(np.int32)
+        spare = budget - take
 
-        got_person = [men_person, f_person[fresh_read]]
-        got_post = [men_post, f_post[fresh_read]]
-        old_p, old_q = self._read_older(now, readers, spare, reading)
-        got_person.append(old_p)
-        got_post.append(old_q)
-
+        old_person, old_post = self._read_older(now, readers, spare, row_of)
         unread = ~fresh_read
         self.left_person = np.concatenate([self.left_person, f_person[unread]])
         self.left_post = np.concatenate([self.left_post, f_post[unread]])
         self.left_tick = np.concatenate([self.left_tick, np.full(unread.sum(), now, np.int32)])
-        person, post = np.concatenate(got_person), np.concatenate(got_post)
+        person = np.concatenate([men_person, f_person[fresh_read], old_person])
+        post = np.concatenate([men_post, f_post[fresh_read], old_post])
         np.add.at(self.read_by, person, 1)
         self.tick_reads = len(person)
         return Reads(person=person, post=post)
 
-    def _read_older(self, now: int, readers: np.ndarray, spare: np.ndarray, reading: np.ndarray):
+    def _read_older(self, now: int, readers: np.ndarray, spare: np.ndarray, row_of: np.ndarray):
         """Spend spare attention on unread items of earlier hours, newest hour first."""
-        ttl, n = self.ttl, self.org.n
+        ttl = self.ttl
         empty = (np.empty(0, np.int32), np.empty(0, np.int64))
         if ttl == 1 or not spare.any():
             return empty
-        # ages 1..ttl-1 -> ring slots (now - age) % ttl
-        slots = (now - np.arange(1, ttl)) % ttl
+        ages = ttl - 1
+        slots = (now - np.arange(1, ttl)) % ttl  # ages 1..ttl-1
         has_spare = spare > 0
         rows = readers[has_spare]
-        row_of = np.full(n, -1)
-        row_of[rows] = np.arange(len(rows))
-        bg = self.bg_ring[np.ix_(slots, rows)].T.astype(np.int64)  # (rows, ttl-1)
+        sub = np.full(len(row_of), -1)
+        sub[rows] = np.arange(len(rows))
+        bg = self.bg_ring[np.ix_(slots, rows)].T.astype(np.int64)  # (rows, ages)
         lp = self.left_person
-        sel = np.flatnonzero((row_of[lp] >= 0) & reading[lp]) if len(lp) else np.empty(0, np.int64)
-        age = now - self.left_tick[sel]
-        r = row_of[lp[sel]]
-        ml = np.zeros_like(bg)
-        np.add.at(ml, (r, age - 1), 1)
+        sel = np.flatnonzero(sub[lp] >= 0) if len(lp) else np.empty(0, np.int64)
+        cell = sub[lp[sel]] * ages + (now - self.left_tick[sel] - 1)
+        ml = np.bincount(cell, minlength=len(rows) * ages).reshape(len(rows), ages)
         total = bg + ml
-        if not total.any():
-            return empty
         before = np.cumsum(total, axis=1) - total
-        budget = spare[has_spare][:, None]
-        frac = np.clip((budget - before) / np.maximum(total, 1), 0.0, 1.0)
-        frac[total == 0] = 0.0
-        take = self.rng.random(len(sel)) < frac[r, age - 1]
-        bg_taken = self.rng.binomial(bg, frac)
-        self.bg_ring[slots[:, None], rows[None, :]] -= bg_taken.T.astype(np.int32)
-        got = sel[take]
+        take = np.clip(spare[has_spare][:, None] - before, 0, total)
+        if not take.any():
+            return empty
+        m_take = self.rng.hypergeometric(ml, bg, take)
+        self.bg_ring[np.ix_(slots, rows)] -= (take - m_take).T.astype(np.int32)
+        got = sel[_pick(cell, m_take.ravel(), self.rng)]
         person, post = self.left_person[got], self.left_post[got]
-        keep = np.ones(len(self.left_person), bool)
+        keep = np.ones(len(lp), bool)
         keep[got] = False
         self.left_person, self.left_post, self.left_tick = self.left_person[keep], self.left_post[keep], self.left_tick[keep]
         return person, post
@@ -271,3 +254,16 @@ class StreamChannel:
     @property
     def unread_entries(self) -> int:
         return len(self.left_person)
+
+
+def _pick(group: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Mask choosing exactly ``k[g]`` entries at random among the entries of each group ``g``."""
+    if len(group) == 0:
+        return np.zeros(0, bool)
+    order = np.lexsort((rng.random(len(group)), group))
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    mask = np.zeros(len(group), bool)
+    mask[order[rank < k[g]]] = True
+    return mask
