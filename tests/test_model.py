@@ -1,0 +1,153 @@
+"""The whole model: reproducibility, invariants, adoption, and the claims in both directions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import OrgModel, run_scenario
+from sim.organisation import Role
+from sim.summary import headline
+
+from .conftest import bare, small
+
+
+def tables_of(scenario, seed=None):
+    return run_scenario(scenario, seed=seed).tables()
+
+
+def assert_same_tables(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_same_seed_gives_identical_tables_and_other_seeds_differ():
+    s = small("change_programme", "ticks=400", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200")
+    a, b, c = tables_of(s, seed=5), tables_of(s, seed=5), tables_of(s, seed=6)
+    assert_same_tables(a, b)
+    assert not a["decisions"].equals(c["decisions"]) and not a["timeseries"].equals(c["timeseries"])
+
+
+def test_only_origins_share_when_nobody_passes_anything_on():
+    quiet = ["knowledge.email_share_propensity=0", "knowledge.stream_share_propensity=0", "knowledge.process_per_tick=0.2", "knowledge.goals_per_tick=0.1", "ticks=200"]
+    for extra in ([], ["stream.enabled=true", "adoption.initial_share=0.5"]):
+        model = run_scenario(bare("", *quiet, *extra))
+        people = model.tables()["people"]
+        sharers = people.loc[(people["email_sent"] > 0) | (people["stream_posts"] > 0), "person"]
+        assert set(sharers) <= set(model.knowledge.origin.tolist()) and len(sharers) > 0
+
+
+def test_nothing_spreads_when_nobody_reads():
+    s = bare("", "knowledge.process_per_tick=0.2", "email.reading_capacity_per_tick=0", "stream.enabled=true", "adoption.initial_share=1", "stream.attention_items_per_tick=0", "ticks=100")
+    model = run_scenario(s)
+    kb = model.knowledge
+    known = kb.known[:, : kb.n_items]
+    assert kb.n_items > 5 and (known.sum(axis=0) == 1).all() and known[kb.origin, np.arange(kb.n_items)].all()
+
+
+@pytest.mark.parametrize("name", ["email_gatekept", "social_business", "change_programme"])
+def test_decision_and_timeseries_invariants(name):
+    s = small(name)
+    model = run_scenario(s)
+    t = model.tables()
+    d, ts = t["decisions"], t["timeseries"]
+    decided = d[d["decided_tick"].notna()]
+    assert (decided["latency_ticks"] == decided["decided_tick"] - decided["created_tick"]).all()
+    assert (decided["latency_ticks"] >= 0).all()
+    assert (d["inputs_received"] <= d["inputs_required"]).all()
+    incomplete = decided[decided["inputs_received"] < decided["inputs_required"]]
+    waited = incomplete["decided_tick"] - incomplete["owner_aware_tick"]
+    assert (waited == s.decisions.deadline_ticks).all()  # only the deadline closes an incomplete decision
+    assert (ts["decisions_created"] == ts["decisions_decided"] + ts["decisions_open"]).all()
+    cov = [c for c in ts.columns if c.startswith("informed_")]
+    assert ((ts[cov].fillna(0) >= 0) & (ts[cov].fillna(0) <= 1)).all().all()
+    k = t["knowledge"]
+    assert (k["t50_ticks"].isna() | k["t90_ticks"].isna() | (k["t50_ticks"] <= k["t90_ticks"])).all()
+    p = t["people"]
+    assert p["items_known"].sum() == model.knowledge.known.sum()
+    assert len(p) == model.org.n and (p["role"] == "gatekeeper").sum() == (model.org.role == Role.GATEKEEPER).sum()
+
+
+def bass(t, p, q):
+    e = np.exp(-(p + q) * t)
+    return (1 - e) / (1 + (q / p) * e)
+
+
+def test_adoption_follows_the_bass_curve():
+    p, q = 0.004, 0.04
+    s = bare("", "organisation.people_per_department=500", "stream.enabled=true", f"adoption.training_p={p}", f"adoption.imitation_q={q}", "ticks=250")
+    share = tables_of(s)["timeseries"]["adoption_share"].to_numpy()
+    t = np.arange(len(share))
+    assert np.abs(share - bass(t, p, q)).max() < 0.03  # 3,000 adopters: sampling sd about 0.01
+    new = np.diff(share)
+    peak = np.argmax(np.convolve(new, np.ones(9) / 9, mode="same"))
+    assert abs(peak - math.log(q / p) / (p + q)) < 15
+
+
+def test_a_no_social_at_work_policy_slows_adoption():
+    base = ["organisation.people_per_department=300", "stream.enabled=true", "adoption.initial_share=0.02", "adoption.training_p=0.001", "adoption.imitation_q=0.03", "ticks=300"]
+    open_ = tables_of(bare("", *base))["timeseries"]["adoption_share"]
+    restricted = tables_of(bare("", *base, "stream.policy='restricted'"))["timeseries"]["adoption_share"]
+    assert restricted.iloc[150] < open_.iloc[150] - 0.2
+
+
+def headlines(name, *overrides, seeds=(1, 2)):
+    runs = [headline(tables_of(small(name, *overrides), seed=s)) for s in seeds]
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
+
+
+def test_gatekeepers_slow_decisions():
+    gated, open_ = headlines("email_gatekept"), headlines("email_open")
+    assert gated["decision_latency_median"] > 1.3 * open_["decision_latency_median"]
+    assert gated["decisions_open_share"] > open_["decisions_open_share"]
+    assert gated["gatekeeper_backlog_peak"] > 0 == open_["gatekeeper_backlog_peak"]
+
+
+def test_streams_spread_knowledge_faster_with_default_attention():
+    email, stream = headlines("email_open"), headlines("social_business")
+    for kind in ("market", "goal", "process"):
+        assert stream[f"{kind}_coverage_employees"] > email[f"{kind}_coverage_employees"] + 0.2
+    assert stream["process_t50_median"] < email["process_t50_median"]
+
+
+def test_with_starved_attention_email_wins():
+    starved = headlines("social_business", "stream.attention_items_per_tick=0.2")
+    same_org_on_email = headlines("social_business", "stream.attention_items_per_tick=0.2", "stream.enabled=false")
+    for kind in ("market", "goal", "process"):
+        assert same_org_on_email[f"{kind}_coverage_employees"] > starved[f"{kind}_coverage_employees"]
+    assert same_org_on_email["decision_latency_median"] < starved["decision_latency_median"]
+
+
+def test_when_adoption_collapses_the_stream_advantage_goes_with_it():
+    healthy = headlines("social_business")
+    collapsed = headlines("social_business", "adoption.abandon_rate=0.05")
+    assert collapsed["adoption_final"] < 0.05
+    assert collapsed["process_coverage_employees"] < healthy["process_coverage_employees"] - 0.2
+
+
+def test_change_programme_phases_gatekeepers_out_and_delegates():
+    s = small("change_programme", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200", "decisions.delegate_from_tick=200")
+    model = run_scenario(s)
+    t = model.tables()
+    ts, d = t["timeseries"], t["decisions"]
+    assert ts["gatekeeper_backlog"].iloc[150:200].sum() > 0
+    assert (ts["gatekeeper_backlog"].iloc[300:] == 0).all()  # drained, nothing new routed to them
+    late = d[d["created_tick"] >= 200]
+    org = model.org
+    involved = [o if org.department[o] >= 0 else int(org.manager[o]) for o in late["originator"]]
+    assert list(late["owner"]) == involved
+    assert ts["adoption_share"].iloc[49] == 0 and ts["adoption_share"].iloc[-1] > 0.5
+
+
+def test_model_rejects_an_imported_org_that_lacks_what_the_scenario_needs(tmp_path):
+    chart = tmp_path / "c.csv"
+    chart.write_text("id,manager_id,department,role\n1,,a,executive\n2,1,a,employee\n")
+    from sim.scenario import ScenarioError, load_scenario_text
+
+    s = load_scenario_text(f'[organisation.import]\norg_chart = "{chart}"')
+    with pytest.raises(ScenarioError, match="knowledge.market_signals_per_tick: market signals are born at partners or customers"):
+        OrgModel(s)
