@@ -230,10 +230,21 @@ def stream_channel_setup(org, spaces, s, load):
     return tick
 
 
+def pick(group, k, rng):
+    """Mask choosing exactly k[g] entries at random among the entries of each group g (one argsort)."""
+    order = np.argsort(group + rng.random(len(group)))
+    g = group[order]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else g
+    mask = np.zeros(len(group), bool)
+    mask[order[np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)])) < k[g]]] = True
+    return mask
+
+
 def stream_kernel_setup(org, spaces, s, load):
-    """Lower bound: last tick's posts expanded to followers via CSR, each read with chance
-    min(1, attention/batch), background read binomially; unread entries kept in one chunk per hour
-    (a ring of feed_ttl chunks) and spare attention spent on them newest hour first."""
+    """Lower bound, same semantics as StreamChannel (newest first; per batch a reader takes
+    min(budget, batch) items, the modelled share hypergeometric, exactly that many of its entries at
+    random): last tick's posts expanded to followers via CSR; background counts in a (ttl, n) ring;
+    unread entries in one chunk per hour, so ageing out drops a chunk and nothing is re-concatenated."""
     n, ttl, rng = org.n, s.stream.feed_ttl_ticks, np.random.default_rng(SEED)
     attention = np.full(n, s.stream.attention_items_per_tick)
     indptr, members = spaces.members_indptr, spaces.members_indices
@@ -243,57 +254,54 @@ def stream_kernel_setup(org, spaces, s, load):
     def read_older(now, readers, spare):
         has = spare > 0
         if ttl == 1 or not has.any():
-            return none
+            return [], []
         rows, slots = readers[has], (now - np.arange(1, ttl)) % ttl
         row_of = np.full(n, -1)
         row_of[rows] = np.arange(len(rows))
         bg = st["ring"][np.ix_(slots, rows)].astype(np.int64)  # (age, row)
-        sel = []
-        ml = np.zeros_like(bg)
-        for a, sl in enumerate(slots):
-            r = row_of[st["chunks"][sl][0]]
-            ok = np.flatnonzero(r >= 0)
-            sel.append((ok, r[ok]))
-            ml[a] = np.bincount(r[ok], minlength=len(rows))
+        cells = [row_of[st["chunks"][sl][0]] for sl in slots]
+        ml = np.stack([np.bincount(r[r >= 0], minlength=len(rows)) for r in cells])
         total = bg + ml
-        frac = np.clip((spare[has] - (np.cumsum(total, axis=0) - total)) / np.maximum(total, 1), 0.0, 1.0)
-        frac[total == 0] = 0.0
-        st["ring"][np.ix_(slots, rows)] -= rng.binomial(bg, frac).astype(np.int32)
+        take = np.clip(spare[has] - (np.cumsum(total, axis=0) - total), 0, total)
+        m_take = rng.hypergeometric(ml, bg, take)
+        st["ring"][np.ix_(slots, rows)] -= (take - m_take).astype(np.int32)
         got_p, got_q = [], []
         for a, sl in enumerate(slots):
-            ok, r = sel[a]
-            take = ok[rng.random(len(ok)) < frac[a, r]]
-            if len(take):
-                person, post = st["chunks"][sl]
-                got_p.append(person[take]), got_q.append(post[take])
-                keep = np.ones(len(person), bool)
-                keep[take] = False
-                st["chunks"][sl] = (person[keep], post[keep])
-        return (np.concatenate(got_p), np.concatenate(got_q)) if got_p else none
+            if not m_take[a].any():
+                continue
+            ok = np.flatnonzero(cells[a] >= 0)
+            got = ok[pick(cells[a][ok], m_take[a], rng)]
+            person, post = st["chunks"][sl]
+            got_p.append(person[got]), got_q.append(post[got])
+            keep = np.ones(len(person), bool)
+            keep[got] = False
+            st["chunks"][sl] = (person[keep], post[keep])
+        return got_p, got_q
 
     def tick(now):
         slot = now % ttl
         st["ring"][slot] = 0
         st["chunks"][slot] = none  # entries of tick now - ttl age out
         readers = np.flatnonzero(attention > 0)
-        reading = attention > 0
+        row_of = np.full(n, -1)
+        row_of[readers] = np.arange(len(readers))
         budget = stochastic_round(attention[readers], rng)
         bg_new = rng.poisson(s.stream.background_items_per_tick, len(readers))
         sp, author, first = st["prev"]
         starts, lens = indptr[sp], indptr[sp + 1] - indptr[sp]
         person = members[np.arange(lens.sum()) + np.repeat(starts - (np.cumsum(lens) - lens), lens)]
         post = np.repeat(np.arange(first, first + len(sp), dtype=np.int64), lens)
-        keep = reading[person] & (person != np.repeat(author, lens))
+        keep = (row_of[person] >= 0) & (person != np.repeat(author, lens))
         person, post = person[keep], post[keep]
-        batch = np.bincount(person, minlength=n)[readers] + bg_new
-        p_read = np.minimum(1.0, budget / np.maximum(batch, 1))
-        p_of = np.zeros(n)
-        p_of[readers] = p_read
-        fresh = rng.random(len(person)) < p_of[person]
-        st["ring"][slot, readers] = bg_new - rng.binomial(bg_new, p_read)
-        old_p, old_q = read_older(now, readers, np.maximum(budget - batch, 0))
+        row = row_of[person]
+        m_new = np.bincount(row, minlength=len(readers))
+        take = np.minimum(budget, m_new + bg_new)
+        m_take = rng.hypergeometric(m_new, bg_new, take)
+        fresh = pick(row, m_take, rng)
+        st["ring"][slot, readers] = (bg_new - (take - m_take)).astype(np.int32)
+        old_p, old_q = read_older(now, readers, budget - take)
         st["chunks"][slot] = (person[~fresh], post[~fresh])
-        got = np.concatenate([person[fresh], old_p]), np.concatenate([post[fresh], old_q])
+        got = np.concatenate([person[fresh], *old_p]), np.concatenate([post[fresh], *old_q])
         st["prev"] = (*load[now], st["next"])
         st["next"] += len(load[now][0])
         return len(got[0])
