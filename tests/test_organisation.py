@@ -139,3 +139,11 @@ def test_email_eu_core_imports_and_runs():
     t = model.tables()
     assert len(t["knowledge"]) > 0 and t["knowledge"]["coverage_employees"].max() > 0.05
     assert t["decisions"]["decided_tick"].notna().any()
+
+
+def test_to_networkx_matches_the_arrays():
+    org = org_of("gatekeepers.bridges=['upward']")
+    g = org.to_networkx()
+    assert g.number_of_nodes() == org.n and g.number_of_edges() == org.degree.sum() // 2
+    some = int(org.ties_indices[0])
+    assert g.has_edge(0, some) and g.nodes[0]["role"] == "executive"
