@@ -77,6 +77,7 @@ class OrgModel(mesa.Model):
         self.decisions: list[Decision] = []
         self.open_decisions: list[Decision] = []
         self.decisions_closed = 0
+        self.participant_keys = np.empty(0, np.int64)  # decision_id * n + person, for owners and holders
         staff = np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER))
         self.staff_by_dept = [np.flatnonzero(staff & (org.department == d)) for d in range(len(org.department_names))]
         k, d = scenario.knowledge, scenario.decisions
@@ -251,6 +252,8 @@ class OrgModel(mesa.Model):
                 dec.given.add(originator)
                 self.decisions.append(dec)
                 self.open_decisions.append(dec)
+                keys = dec.id * self.org.n + np.array([owner, *holders], np.int64)
+                self.participant_keys = np.concatenate([self.participant_keys, keys])
                 if originator == owner:
                     self.people[owner].become_aware(dec, now)
                 else:
@@ -295,11 +298,12 @@ class OrgModel(mesa.Model):
                 dec.gatekeepers_passed += int(delivered.gatekeeper[j])
 
     def _stream_decision_events(self, person: np.ndarray, post: np.ndarray, now: int) -> None:
+        """Decision posts read this tick: only the owner and the holders act on them."""
         posts = self.stream.posts
-        for p, q in zip(person.tolist(), post.tolist()):
-            dec = self.decisions[int(posts["payload"][q])]
-            if p == dec.owner or p in dec.holders:
-                self.people[p].on_decision_message(dec, int(posts["kind"][q]), int(posts["author"][q]), now)
+        dec_id = posts["payload"][post]
+        mine = np.isin(dec_id * self.org.n + person, self.participant_keys)
+        for p, d, kind, author in zip(person[mine].tolist(), dec_id[mine].tolist(), posts["kind"][post[mine]].tolist(), posts["author"][post[mine]].tolist()):
+            self.people[p].on_decision_message(self.decisions[d], kind, author, now)
 
     def _deadlines(self, now: int) -> None:
         limit = self.config.decisions.deadline_ticks

@@ -8,8 +8,8 @@ the partner/customer desk, the department gatekeeper of the receiving department
 the receiving person.  Each holder on the way (relay manager, gatekeeper, final recipient) must
 read it, which costs them reading capacity; gatekeepers may drop it (``filter_share``).
 
-All messages in flight live in one structure of arrays (:class:`Inboxes`), kept in arrival order,
-so FIFO service is a stable sort by holder.  No Python object exists per message.
+All messages in flight live in one integer array, a row per message, kept in arrival order, so FIFO
+service is a stable sort by holder.  No Python object exists per message.
 
 Per tick each person reads up to ``reading_capacity_per_tick`` messages (stochastically rounded),
 of which a ``background_share`` goes to mail the model does not represent; gatekeepers spend
@@ -26,20 +26,20 @@ from ..organisation import Organisation, Role
 
 __all__ = ["EmailChannel", "Delivered", "MessageKind", "stochastic_round"]
 
-FIELDS = {
-    "at": np.int32,  # person whose inbox holds it now
-    "origin": np.int32,  # who sent it in the first place
-    "frm": np.int32,  # last logical holder (sender or relay manager)
-    "hop": np.int32,  # the logical next holder it is heading to (gates come before it)
-    "target": np.int32,  # final recipient
-    "gates_cleared": np.int8,  # gates passed on the current logical hop
-    "ready": np.int32,  # tick from which it can be read
-    "kind": np.int8,  # MessageKind
-    "payload": np.int64,  # knowledge item id or decision id
-    "sent": np.int32,  # tick the origin sent it
-    "hops": np.int16,  # inboxes it has been through so far
-    "gates": np.int8,  # gatekeepers it has been through so far
-}
+# One row per message in flight, one int64 column each (a single 2-D array: one filter and one
+# concatenation per tick instead of one per column).
+COLUMNS = (
+    "at",  # person whose inbox holds it now
+    "origin",  # who sent it in the first place
+    "frm",  # last logical holder (sender or relay manager)
+    "hop",  # the logical next holder it is heading to (gates come before it)
+    "target",  # final recipient
+    "gates_cleared",  # gates passed on the current logical hop
+    "ready",  # tick from which it can be read
+    "kind",  # MessageKind
+    "payload",  # knowledge item id or decision id
+)
+AT, ORIGIN, FRM, HOP, TARGET, CLEARED, READY, KIND, PAYLOAD = range(len(COLUMNS))
 
 
 class MessageKind:
@@ -84,7 +84,7 @@ class EmailChannel:
         self.is_partner = org.role == Role.PARTNER
         self.through_channels = email_cfg.routing == "through_channels"
         self.has_gates = bool(self.is_gatekeeper.any())
-        self.msgs = {k: np.empty(0, t) for k, t in FIELDS.items()}
+        self.box = np.empty((0, len(COLUMNS)), np.int64)
         self.sent_by = np.zeros(n, np.int64)
         self.read_by = np.zeros(n, np.int64)
         self.backlog = np.zeros(n, np.int64)
@@ -130,16 +130,16 @@ class EmailChannel:
 
     def _route(self, frm, hop, gates_cleared, now):
         """Where the message goes next: the next uncleared gate on this hop, else the hop itself."""
-        nxt = hop.copy()
+        nxt = np.asarray(hop).copy()
         if len(frm) == 0 or not self.gates_active(now):
-            return nxt, np.zeros(len(frm), bool)
+            return nxt
         gates = self._gate_candidates(frm, hop)
         valid = gates >= 0
         order = np.cumsum(valid, axis=0)
         pick = valid & (order == gates_cleared[None, :].astype(np.int64) + 1)
         has_gate = pick.any(axis=0)
         nxt[has_gate] = gates[pick.argmax(axis=0)[has_gate], np.flatnonzero(has_gate)]
-        return nxt, has_gate
+        return nxt
 
     # ---------------------------------------------------------------- sending
     def send(self, sender, target, kind: int, payload, now: int) -> int:
@@ -151,20 +151,17 @@ class EmailChannel:
         if m == 0:
             return 0
         hop = self._logical_next(sender, target)
-        cleared = np.zeros(m, np.int8)
-        at, _ = self._route(sender, hop, cleared, now)
-        self._append(
-            at=at, origin=sender, frm=sender, hop=hop, target=target, gates_cleared=cleared,
-            ready=np.full(m, now + self.cfg.delivery_delay_ticks), kind=np.full(m, kind), payload=payload,
-            sent=np.full(m, now), hops=np.ones(m), gates=np.zeros(m),
-        )
-        np.add.at(self.sent_by, sender, 1)
+        rows = np.empty((m, len(COLUMNS)), np.int64)
+        rows[:, ORIGIN] = rows[:, FRM] = sender
+        rows[:, HOP], rows[:, TARGET], rows[:, PAYLOAD] = hop, target, payload
+        rows[:, CLEARED] = 0
+        rows[:, AT] = self._route(sender, hop, rows[:, CLEARED], now)
+        rows[:, READY] = now + self.cfg.delivery_delay_ticks
+        rows[:, KIND] = kind
+        self.box = np.concatenate([self.box, rows])
+        self.sent_by += np.bincount(sender, minlength=len(self.sent_by))
         self.tick_sent += m
         return m
-
-    def _append(self, **cols) -> None:
-        for k, t in FIELDS.items():
-            self.msgs[k] = np.concatenate([self.msgs[k], np.asarray(cols[k], t)])
 
     # ---------------------------------------------------------------- serving
     def _slots(self, holders: np.ndarray) -> np.ndarray:
@@ -179,68 +176,59 @@ class EmailChannel:
     def step(self, now: int) -> Delivered:
         """Serve every inbox once: expire, read in arrival order up to capacity, forward or deliver."""
         self.tick_sent = 0
-        m = self.msgs
-        waited = now - m["ready"]
+        box = self.box
+        waited = now - box[:, READY]
         expired = waited >= self.cfg.expire_after_ticks
         self.expired_total += int(expired.sum())
         ready = np.flatnonzero((waited >= 0) & ~expired)
-        holders = m["at"][ready]
+        holders = box[ready, AT]
         order = np.argsort(holders, kind="stable")
         ready, holders = ready[order], holders[order]
-        uniq, start, counts = np.unique(holders, return_index=True, return_counts=True)
+        new_holder = np.ones(len(holders), bool)
+        np.not_equal(holders[1:], holders[:-1], out=new_holder[1:])
+        start = np.flatnonzero(new_holder)
+        counts = np.diff(start, append=len(holders))
         rank = np.arange(len(holders)) - np.repeat(start, counts)
-        slots = self._slots(uniq)
-        read = ready[rank < np.repeat(slots, counts)]
-        read.sort()  # keep arrival order among forwarded messages
+        slots = self._slots(holders[start])
+        read = np.sort(ready[rank < np.repeat(slots, counts)])  # arrival order among forwarded mail
 
-        reader = m["at"][read]
-        final = reader == m["target"][read]
+        msg = box[read]
+        reader = msg[:, AT]
+        final = reader == msg[:, TARGET]
         is_gate = self.is_gatekeeper[reader] & ~final
         dropped = is_gate & (self.rng.random(len(read)) < self.gk.filter_share)
         self.dropped_total += int(dropped.sum())
-        np.add.at(self.read_by, reader, 1)
+        self.read_by += np.bincount(reader, minlength=len(self.read_by))
         self.tick_read = len(read)
-        delivered = Delivered(
-            reader=reader, origin=m["origin"][read], kind=m["kind"][read], payload=m["payload"][read],
-            final=final, gatekeeper=is_gate, dropped=dropped,
-        )
+        delivered = Delivered(reader=reader, origin=msg[:, ORIGIN], kind=msg[:, KIND], payload=msg[:, PAYLOAD], final=final, gatekeeper=is_gate, dropped=dropped)
 
-        fwd = read[~final & ~dropped]
-        forwarded = self._forward(fwd, now)
-        gone = np.zeros(len(m["at"]), bool)
-        gone[read] = True
-        gone |= expired
-        for k in FIELDS:
-            m[k] = m[k][~gone]
-        if forwarded is not None:
-            self._append(**forwarded)
-        self.backlog = np.bincount(m["at"], minlength=self.org.n)
+        keep = ~expired
+        keep[read] = False
+        self.box = np.concatenate([box[keep], self._forward(msg[~final & ~dropped], now)])
+        self.backlog = np.bincount(self.box[:, AT], minlength=self.org.n)
         np.maximum(self.peak_backlog, self.backlog, out=self.peak_backlog)
         return delivered
 
-    def _forward(self, idx: np.ndarray, now: int) -> dict | None:
-        if len(idx) == 0:
-            return None
-        m = self.msgs
-        col = {k: m[k][idx].copy() for k in FIELDS}
-        reader = col["at"]
-        at_hop = reader == col["hop"]  # a relay manager: the logical hop is done, start the next
+    def _forward(self, rows: np.ndarray, now: int) -> np.ndarray:
+        """Messages read by a relay or gatekeeper, moved on: a relay starts the next logical hop, a
+        gatekeeper clears its gate; either way the next inbox is where :meth:`_route` says."""
+        if len(rows) == 0:
+            return rows
+        reader = rows[:, AT]
+        at_hop = reader == rows[:, HOP]
         gate = ~at_hop
-        col["gates"] = col["gates"] + gate
-        col["gates_cleared"] = np.where(gate, col["gates_cleared"] + 1, 0).astype(np.int8)
-        col["frm"] = np.where(at_hop, reader, col["frm"])
+        rows[:, CLEARED] = np.where(gate, rows[:, CLEARED] + 1, 0)
+        rows[at_hop, FRM] = reader[at_hop]
         if at_hop.any():
-            col["hop"][at_hop] = self._logical_next(col["frm"][at_hop], col["target"][at_hop])
-        col["at"], _ = self._route(col["frm"], col["hop"], col["gates_cleared"], now)
-        delay = self.cfg.delivery_delay_ticks + np.where(gate, self.gk.hold_ticks, 0)
-        col["ready"] = now + delay
-        col["hops"] = col["hops"] + 1
-        return col
+            rows[at_hop, HOP] = self._logical_next(rows[at_hop, FRM], rows[at_hop, TARGET])
+        rows[:, AT] = self._route(rows[:, FRM], rows[:, HOP], rows[:, CLEARED], now)
+        rows[:, READY] = now + self.cfg.delivery_delay_ticks + np.where(gate, self.gk.hold_ticks, 0)
+        return rows
 
     # ---------------------------------------------------------------- readings
     @property
     def in_flight(self) -> int:
-        return len(self.msgs["at"])
+        return len(self.box)
 
     def backlog_of(self, people: np.ndarray) -> np.ndarray:
         return self.backlog[people]

@@ -117,9 +117,9 @@ class StreamChannel:
         self.ttl = ttl
         self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
         self.bg_ring = np.zeros((ttl, n), np.int32)  # unread background items by arrival hour
-        self.left_person = np.empty(0, np.int32)  # unread modelled entries
-        self.left_post = np.empty(0, np.int64)
-        self.left_tick = np.empty(0, np.int32)
+        empty = (np.zeros(n + 1, np.int64), np.empty(0, np.int64), np.zeros(n, np.int64))
+        self.chunks = [empty] * ttl  # unread modelled posts by arrival hour: (indptr, posts, read pointer)
+        self.unread_entries = 0
         self.mention_person = np.empty(0, np.int32)  # unread notifications, in arrival order
         self.mention_post = np.empty(0, np.int64)
         self.posted_by = np.zeros(n, np.int64)
@@ -144,23 +144,19 @@ class StreamChannel:
             self.mention_post = np.concatenate([self.mention_post, np.full(len(mentions), first, np.int64)])
         return np.arange(first, first + m)
 
-    def _read_mentions(self, now: int, readers: np.ndarray, budget: np.ndarray, n: int):
-        """Notifications first: each reader spends budget on them, oldest first.  Budget is reduced."""
+    def _read_mentions(self, now: int, budget: np.ndarray):
+        """Notifications first: each reader spends budget on them, oldest first (budget is reduced)."""
         if len(self.mention_person) == 0:
-            return np.empty(0, np.int32), np.empty(0, np.int64)
-        ready = self.posts["tick"][self.mention_post] < now
-        left = np.zeros(n, np.int64)
-        left[readers] = budget
-        idx = np.flatnonzero(ready)
-        who = self.mention_person[idx]
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        ready = np.flatnonzero(self.posts["tick"][self.mention_post] < now)
+        who = self.mention_person[ready]
         order = np.argsort(who, kind="stable")
-        idx, who = idx[order], who[order]
-        uniq, start, counts = np.unique(who, return_index=True, return_counts=True)
-        rank = np.arange(len(who)) - np.repeat(start, counts)
-        got = np.sort(idx[rank < left[who]])
-        used = np.bincount(self.mention_person[got], minlength=n)
-        budget -= used[readers]
-        person, post = self.mention_person[got], self.mention_post[got]
+        ready, who = ready[order], who[order]
+        starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(who) else np.empty(0, np.int64)
+        rank = np.arange(len(who)) - np.repeat(starts, np.diff(np.r_[starts, len(who)]))
+        got = np.sort(ready[rank < budget[who]])
+        budget -= np.bincount(self.mention_person[got], minlength=len(budget))
+        person, post = self.mention_person[got].astype(np.int64), self.mention_post[got]
         keep = np.ones(len(self.mention_person), bool)
         keep[got] = False
         self.mention_person, self.mention_post = self.mention_person[keep], self.mention_post[keep]
@@ -186,84 +182,63 @@ class StreamChannel:
         """Serve every feed once.  ``attention`` is items per tick per person (0 for non-users)."""
         self.tick_posts = 0
         n, ttl, rng = self.org.n, self.ttl, self.rng
-        # age out: the ring slot for this hour and entries older than the feed keeps
-        slot = now % ttl
-        self.bg_ring[slot] = 0
-        if len(self.left_tick):
-            alive = self.left_tick > now - ttl
-            self.left_person, self.left_post, self.left_tick = self.left_person[alive], self.left_post[alive], self.left_tick[alive]
-
-        readers = np.flatnonzero(attention > 0)
-        reading = np.zeros(n, bool)
-        reading[readers] = True
-        budget = stochastic_round(attention[readers], rng)
-        men_person, men_post = self._read_mentions(now, readers, budget, n)
-        bg_new = rng.poisson(background_rate, len(readers)) if background_rate > 0 else np.zeros(len(readers), np.int64)
-        f_person, f_post = self._fresh_entries(now, reading)
-        row_of = np.full(n, -1)
-        row_of[readers] = np.arange(len(readers))
-        m_new = np.bincount(row_of[f_person], minlength=len(readers))
+        slot = now % ttl  # holds the hour that ages out now; this hour's unread items replace it
+        self.unread_entries -= _unread(self.chunks[slot])
+        budget = np.zeros(n, np.int64)
+        reading = attention > 0
+        budget[reading] = stochastic_round(attention[reading], rng)
+        men_person, men_post = self._read_mentions(now, budget)
+        bg_new = np.zeros(n, np.int64)
+        if background_rate > 0:
+            bg_new[reading] = rng.poisson(background_rate, reading.sum())
+        person, post = self._fresh_entries(now, reading)
+        m_new = np.bincount(person, minlength=n)
         take = np.minimum(budget, m_new + bg_new)
         m_take = rng.hypergeometric(m_new, bg_new, take)
-        fresh_read = _pick(row_of[f_person], m_take, rng)
-        self.bg_ring[slot, readers] = (bg_new - (take - m_take)).astype(np.int32)
-        spare = budget - take
-
-        old_person, old_post = self._read_older(now, readers, spare, row_of)
-        unread = ~fresh_read
-        self.left_person = np.concatenate([self.left_person, f_person[unread]])
-        self.left_post = np.concatenate([self.left_post, f_post[unread]])
-        self.left_tick = np.concatenate([self.left_tick, np.full(unread.sum(), now, np.int32)])
-        person = np.concatenate([men_person, f_person[fresh_read], old_person])
-        post = np.concatenate([men_post, f_post[fresh_read], old_post])
+        post = post[np.argsort(person + rng.random(len(person)), kind="stable")]  # person-major, random within
+        first = np.repeat(np.cumsum(m_new) - m_new, m_new)
+        read = np.arange(len(post)) - first < np.repeat(m_take, m_new)
+        self.bg_ring[slot] = (bg_new - (take - m_take)).astype(np.int32)
+        old_person, old_post = self._read_older(now, budget - take)
+        left = m_new - m_take
+        indptr = np.zeros(n + 1, np.int64)
+        np.cumsum(left, out=indptr[1:])
+        self.chunks[slot] = (indptr, post[~read], np.zeros(n, np.int64))
+        self.unread_entries += int(left.sum())
+        person = np.concatenate([men_person, np.repeat(np.arange(n), m_take), old_person])
+        post = np.concatenate([men_post, post[read], old_post])
         np.add.at(self.read_by, person, 1)
         self.tick_reads = len(person)
         return Reads(person=person, post=post)
 
-    def _read_older(self, now: int, readers: np.ndarray, spare: np.ndarray, row_of: np.ndarray):
+    def _read_older(self, now: int, spare: np.ndarray):
         """Spend spare attention on unread items of earlier hours, newest hour first."""
-        ttl = self.ttl
-        empty = (np.empty(0, np.int32), np.empty(0, np.int64))
-        if ttl == 1 or not spare.any():
-            return empty
-        ages = ttl - 1
-        slots = (now - np.arange(1, ttl)) % ttl  # ages 1..ttl-1
-        has_spare = spare > 0
-        rows = readers[has_spare]
-        sub = np.full(len(row_of), -1)
-        sub[rows] = np.arange(len(rows))
-        bg = self.bg_ring[np.ix_(slots, rows)].T.astype(np.int64)  # (rows, ages)
-        lp = self.left_person
-        sel = np.flatnonzero(sub[lp] >= 0) if len(lp) else np.empty(0, np.int64)
-        cell = sub[lp[sel]] * ages + (now - self.left_tick[sel] - 1)
-        ml = np.bincount(cell, minlength=len(rows) * ages).reshape(len(rows), ages)
+        rows = np.flatnonzero(spare > 0)
+        if self.ttl == 1 or len(rows) == 0:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        slots = (now - np.arange(1, self.ttl)) % self.ttl  # ages 1 .. ttl-1
+        chunks = [self.chunks[sl] for sl in slots]
+        bg = self.bg_ring[np.ix_(slots, rows)].astype(np.int64)  # (ages, rows)
+        ml = np.stack([ip[rows + 1] - ip[rows] - ptr[rows] for ip, _, ptr in chunks])
         total = bg + ml
-        before = np.cumsum(total, axis=1) - total
-        take = np.clip(spare[has_spare][:, None] - before, 0, total)
-        if not take.any():
-            return empty
+        take = np.clip(spare[rows] - (np.cumsum(total, axis=0) - total), 0, total)
         m_take = self.rng.hypergeometric(ml, bg, take)
-        self.bg_ring[np.ix_(slots, rows)] -= (take - m_take).T.astype(np.int32)
-        got = sel[_pick(cell, m_take.ravel(), self.rng)]
-        person, post = self.left_person[got], self.left_post[got]
-        keep = np.ones(len(lp), bool)
-        keep[got] = False
-        self.left_person, self.left_post, self.left_tick = self.left_person[keep], self.left_post[keep], self.left_tick[keep]
-        return person, post
-
-    @property
-    def unread_entries(self) -> int:
-        return len(self.left_person)
+        self.bg_ring[np.ix_(slots, rows)] -= (take - m_take).astype(np.int32)
+        got_person, got_post = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for (ip, posts, ptr), k in zip(chunks, m_take):
+            if k.any():
+                got_person.append(np.repeat(rows, k))
+                got_post.append(posts[_ranges(ip[rows] + ptr[rows], k)])
+                ptr[rows] += k
+        self.unread_entries -= int(m_take.sum())
+        return np.concatenate(got_person), np.concatenate(got_post)
 
 
-def _pick(group: np.ndarray, k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Mask choosing exactly ``k[g]`` entries at random among the entries of each group ``g``."""
-    if len(group) == 0:
-        return np.zeros(0, bool)
-    order = np.lexsort((rng.random(len(group)), group))
-    g = group[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    rank = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
-    mask = np.zeros(len(group), bool)
-    mask[order[rank < k[g]]] = True
-    return mask
+def _unread(chunk) -> int:
+    indptr, _, ptr = chunk
+    return int(indptr[-1] - ptr.sum())
+
+
+def _ranges(start: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Indices of the concatenated ranges [start[i], start[i] + lens[i])."""
+    return np.arange(lens.sum()) + np.repeat(start - (np.cumsum(lens) - lens), lens)
