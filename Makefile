@@ -1,5 +1,5 @@
 # orgsim: two commands on a fresh machine.
-#   make demo   runs the main job (email_gatekept against social_business) on the shipped defaults
+#   make demo   runs the main job: email_gatekept, social_business and change_programme, replicated
 #   make test   runs the full test suite
 # Both create .venv on first use with a Python >= 3.12 found by scripts/find-python.
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/orgsim compare scenarios/email_gatekept.toml scenarios/social_business.toml
+	$(VENV)/bin/orgsim compare scenarios/email_gatekept.toml scenarios/social_business.toml scenarios/change_programme.toml
 
 test: $(STAMP)
 	$(VPY) -m pytest $(PYTEST_W) $(PYTEST_ARGS)

@@ -15,7 +15,7 @@ from .organisation import Organisation, OrganisationError, Role
 
 __all__ = [
     "OrgModel", "Scenario", "ScenarioError", "Organisation", "OrganisationError", "Role",
-    "load_scenario", "load_scenario_text", "run_scenario",
+    "load_scenario", "load_scenario_text", "run_scenario", "compare",
 ]
 
 
@@ -24,3 +24,23 @@ def run_scenario(scenario: Scenario, seed: int | None = None, progress: bool = F
     model = OrgModel(scenario, seed=seed)
     model.run(progress=progress)
     return model
+
+
+def compare(scenarios, replications: int = 10, out=None, seed: int = 1, executor: str = "process", workers: int | None = None, progress: bool = True):
+    """Replicate scenarios (paths or :class:`Scenario` objects) and compare them, as ``orgsim compare``.
+
+    Returns a :class:`sim.experiments.Comparison`: ``summary`` (one row per scenario x replication x
+    metric), ``stats`` (means, intervals, differences, effect sizes), ``report`` and ``figures`` paths.
+    """
+    import time as _time
+    from pathlib import Path as _Path
+
+    from .experiments import Comparison, run_experiment
+    from .report import write_report
+
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    folder = _Path(out) if out is not None else _Path("results") / f"compare-{_time.strftime('%Y%m%d-%H%M%S')}"
+    exp = run_experiment(loaded, replications, folder, seed, executor, workers, progress)
+    names = [s.name for s in loaded]
+    stats, report = write_report(exp, names)
+    return Comparison(summary=exp.summary(), stats=stats, report=report, figures=sorted((folder / "figures").glob("*.png")), failures=exp.failures)

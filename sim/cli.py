@@ -20,11 +20,14 @@ from .model import OrgModel, check_against_organisation
 from .organisation import OrganisationError, build_organisation
 from .results import write_run
 from .scenario import Scenario, ScenarioError, load_scenario
+from .experiments import EXECUTORS, check_resumable, run_experiment
+from .report import format_stats_table, headline_sentences, write_report
 from .summary import format_table, headline
 
 __all__ = ["main"]
 
 EXIT_INPUT = 2
+DEFAULT_REPLICATIONS = 10
 
 
 def _nonneg_int(text: str) -> int:
@@ -34,6 +37,13 @@ def _nonneg_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _nonneg_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
     return value
 
 
@@ -50,9 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and write its tables")
     run.add_argument("scenario", type=Path)
     common(run)
-    cmp_ = sub.add_parser("compare", help="run scenarios side by side and print their headline metrics")
+    cmp_ = sub.add_parser("compare", help="replicate scenarios with common random numbers and report the differences")
     cmp_.add_argument("scenarios", type=Path, nargs="+")
     common(cmp_)
+    cmp_.add_argument("--replications", type=_positive_int, default=DEFAULT_REPLICATIONS, help=f"runs per scenario (default {DEFAULT_REPLICATIONS})")
+    cmp_.add_argument("--executor", choices=EXECUTORS, default="process", help="serial (in this process) or process (a local pool, default)")
+    cmp_.add_argument("--workers", type=_positive_int, default=None, help="pool size (default: all cores)")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
@@ -135,22 +148,26 @@ def cmd_compare(args) -> int:
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise _InputError([f"scenarios: names must differ to be compared side by side (got {names})"])
+    base_seed = 1 if args.seed is None else args.seed
     out = args.out or _default_out("compare-" + "-vs-".join(names) if len(names) <= 3 else "compare")
-    _check_out(out)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    summary = {}
-    try:
-        for s in scenarios:
-            model = _run_one(s, args.seed, not args.quiet)
-            summary[s.name] = headline(write_run(model, tmp / s.name))
-        rows = [{"scenario": n, "metric": k, "value": v} for n, res in summary.items() for k, v in res.items()]
-        pd.DataFrame(rows).to_csv(tmp / "summary.csv", index=False)
-        _publish(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(format_table(summary))
-    print(f"\nOne run per scenario (seed {args.seed if args.seed is not None else 'from each scenario'}); ticks are working hours.")
-    print(f"results: {out}/ (summary.csv, and per scenario: manifest.json and four .parquet tables)")
+    why = check_resumable(out, scenarios, base_seed)
+    if why:
+        raise _InputError([f"--out: cannot resume the experiment in '{out}': {why}; choose another folder"])
+    start = time.monotonic()
+    exp = run_experiment(scenarios, args.replications, out, base_seed, args.executor, args.workers, not args.quiet, command=sys.argv)
+    stats, report = write_report(exp, names)
+    print(format_stats_table(stats, names))
+    print()
+    for line in headline_sentences(stats, names):
+        print(f"- {line}")
+    print(f"\n{args.replications} replications per scenario (base seed {base_seed}, common random numbers); {exp.ran} runs done, "
+          f"{exp.reused} read back from an earlier attempt, in {time.monotonic() - start:.0f} s. Means [95 % intervals]; ticks are working hours.")
+    print(f"report: {report}\nresults: {out}/ (summary.parquet, figures/, runs/<scenario>/rep-<i>/)")
+    if exp.failures:
+        print(f"\n{len(exp.failures)} run(s) failed (details in {out / 'failures.json'}):", file=sys.stderr)
+        for key, f in exp.failures.items():
+            print(f"  {key} seed {f['seed']}: {f['error'].splitlines()[0]}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .organisation import Group, Role
 
-__all__ = ["Recorder", "tables", "write_run", "write_table_atomic", "TIMESERIES_COLUMNS"]
+__all__ = ["Recorder", "tables", "write_run", "write_table_atomic", "manifest_versions", "TIMESERIES_COLUMNS"]
 
 KIND_NAMES = ("market", "goal", "process")
 GROUP_NAMES = tuple(g.name.lower() for g in Group)
@@ -158,23 +158,27 @@ def _git_revision() -> str | None:
         return None
 
 
-def manifest(model) -> dict:
-    from .scenario import scenario_hash
-
+def manifest_versions() -> dict:
+    """Package versions and the git revision, for every manifest."""
     versions = {}
     for pkg in ("orgsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "pydantic"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
+    return {"versions": versions, "git_revision": _git_revision()}
+
+
+def manifest(model) -> dict:
+    from .scenario import scenario_hash
+
     return {
         "scenario": model.config.to_dict(),
         "scenario_hash": scenario_hash(model.config),
         "seed": model.seed_value,
         "ticks_run": model.now,
         "people": model.org.n,
-        "versions": versions,
-        "git_revision": _git_revision(),
+        **manifest_versions(),
     }
 
 

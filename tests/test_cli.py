@@ -49,15 +49,22 @@ def test_reruns_in_separate_processes_are_bit_identical(tmp_path):
     assert ma["scenario_hash"] == mb["scenario_hash"]
 
 
-def test_compare_prints_side_by_side_and_writes_summary(tmp_path, capsys):
+def test_compare_replicates_and_writes_report_figures_and_summary(tmp_path, capsys):
     out = tmp_path / "cmp"
-    rc = main(["compare", str(SCENARIOS / "email_gatekept.toml"), str(SCENARIOS / "social_business.toml"), "--out", str(out), *SMALL])
+    rc = main(["compare", str(SCENARIOS / "email_gatekept.toml"), str(SCENARIOS / "social_business.toml"), "--out", str(out), "--replications", "3", "--executor", "serial", *SMALL])
     assert rc == 0
     text = capsys.readouterr().out
     assert "email_gatekept" in text and "social_business" in text and "decision latency, median" in text and str(out) in text
-    summary = pd.read_csv(out / "summary.csv")
-    assert set(summary["scenario"]) == {"email_gatekept", "social_business"}
-    assert (out / "social_business" / "decisions.parquet").exists()
+    assert "decisions are" in text and "than in email_gatekept" in text
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert list(summary.columns) == ["scenario", "replication", "seed", "metric", "value"]
+    assert set(summary["scenario"]) == {"email_gatekept", "social_business"} and set(summary["replication"]) == {0, 1, 2}
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["adoption.png", "backlog.png", "decision_latency.png", "diffusion.png"]
+    report = (out / "report.md").read_text()
+    assert "## decision latency, median (ticks; lower is better)" in report and "figures/diffusion.png" in report
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["base_seed"] == 1 and len(man["replication_seeds"]) == 3 and set(man["scenarios"]) == {"email_gatekept", "social_business"}
+    assert (out / "runs" / "social_business" / "rep-002" / "decisions.parquet").exists()
 
 
 @pytest.mark.parametrize(
