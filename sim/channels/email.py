@@ -51,7 +51,9 @@ class MessageKind:
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
     """Round to integers so that the mean is exact: 2.3 becomes 2 or 3 with chances 0.7 / 0.3."""
-    x = np.broadcast_to(np.asarray(x, dtype=float), (size,) if size is not None else np.shape(x))
+    x = np.asarray(x, dtype=float)
+    if size is not None and x.shape != (size,):
+        x = np.broadcast_to(x, (size,))
     base = np.floor(x)
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
@@ -144,7 +146,9 @@ class EmailChannel:
     # ---------------------------------------------------------------- sending
     def send(self, sender, target, kind: int, payload, now: int) -> int:
         """Send messages (arrays broadcast together).  Returns how many were sent."""
-        sender, target, payload = (a.ravel() for a in np.broadcast_arrays(np.atleast_1d(sender), np.atleast_1d(target), np.atleast_1d(payload)))
+        sender, target, payload = np.atleast_1d(sender), np.atleast_1d(target), np.atleast_1d(payload)
+        if not (len(sender) == len(target) == len(payload)):
+            sender, target, payload = (a.ravel() for a in np.broadcast_arrays(sender, target, payload))
         keep = sender != target
         sender, target, payload = sender[keep].astype(np.int32), target[keep].astype(np.int32), payload[keep].astype(np.int64)
         m = len(sender)
@@ -167,6 +171,9 @@ class EmailChannel:
     def _slots(self, holders: np.ndarray) -> np.ndarray:
         """Messages each holder reads this tick (modelled mail only)."""
         gk = self.is_gatekeeper[holders]
+        if not self.has_gates:
+            slots = stochastic_round(np.full(len(holders), self.cfg.reading_capacity_per_tick), self.rng)
+            return self.rng.binomial(slots, 1.0 - self.cfg.background_share)
         cap = np.where(gk, self.gk.capacity_per_tick, self.cfg.reading_capacity_per_tick)
         slots = stochastic_round(cap, self.rng)
         staff = ~gk
