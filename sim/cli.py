@@ -22,6 +22,8 @@ from .results import write_run
 from .scenario import Scenario, ScenarioError, load_scenario
 from .experiments import EXECUTORS, check_resumable, run_experiment
 from .report import format_stats_table, headline_sentences, write_report
+from .sensitivity import METHODS, run_sensitivity
+from .sweep import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
 from .summary import format_table, headline
 
 __all__ = ["main"]
@@ -47,6 +49,18 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def experiment_options(sp, replications: int) -> None:
+    sp.add_argument("--replications", type=_positive_int, default=replications, help=f"runs per scenario or point (default {replications})")
+    sp.add_argument("--executor", choices=EXECUTORS, default="process", help="serial (this process), process (local pool, default) or dask")
+    sp.add_argument("--workers", type=_positive_int, default=None, help="pool or LocalCluster size (default: all cores)")
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a dask scheduler to send runs to (or DASK_SCHEDULER_ADDRESS); implies --executor dask")
+
+
+def _executor(args) -> tuple[str, str | None]:
+    scheduler = args.scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if args.executor == "dask" else None)
+    return ("dask" if scheduler else args.executor), scheduler
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orgsim", description="Simulate communication in organisations: email and gatekeepers versus streams.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -63,9 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     cmp_ = sub.add_parser("compare", help="replicate scenarios with common random numbers and report the differences")
     cmp_.add_argument("scenarios", type=Path, nargs="+")
     common(cmp_)
-    cmp_.add_argument("--replications", type=_positive_int, default=DEFAULT_REPLICATIONS, help=f"runs per scenario (default {DEFAULT_REPLICATIONS})")
-    cmp_.add_argument("--executor", choices=EXECUTORS, default="process", help="serial (in this process) or process (a local pool, default)")
-    cmp_.add_argument("--workers", type=_positive_int, default=None, help="pool size (default: all cores)")
+    experiment_options(cmp_, DEFAULT_REPLICATIONS)
+    swp = sub.add_parser("sweep", help="explore fields: a full factorial grid or a Latin hypercube")
+    swp.add_argument("scenario", type=Path)
+    common(swp)
+    swp.add_argument("--grid", action="append", default=[], metavar="dotted.key=v1,v2,...", help="values of a field (repeatable; all combinations are run)")
+    swp.add_argument("--lhs", type=_positive_int, default=None, metavar="N", help="N Latin-hypercube points over the --range fields")
+    swp.add_argument("--range", dest="ranges", action="append", default=[], metavar="dotted.key=low:high", help="a numeric field's range (repeatable)")
+    experiment_options(swp, 1)
+    sen = sub.add_parser("sensitivity", help="global sensitivity (SALib) of the headline metrics to fields")
+    sen.add_argument("scenario", type=Path)
+    common(sen)
+    sen.add_argument("--method", choices=METHODS, default="sobol")
+    sen.add_argument("--range", dest="ranges", action="append", default=[], metavar="dotted.key=low:high", required=True)
+    sen.add_argument("--samples", type=_positive_int, default=16, help="base sample size N (sobol: N x (D + 2) points; morris: N x (D + 1))")
+    experiment_options(sen, 1)
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
@@ -150,11 +176,12 @@ def cmd_compare(args) -> int:
         raise _InputError([f"scenarios: names must differ to be compared side by side (got {names})"])
     base_seed = 1 if args.seed is None else args.seed
     out = args.out or _default_out("compare-" + "-vs-".join(names) if len(names) <= 3 else "compare")
-    why = check_resumable(out, scenarios, base_seed)
+    why = check_resumable(out, {s.name: s for s in scenarios}, base_seed)
     if why:
         raise _InputError([f"--out: cannot resume the experiment in '{out}': {why}; choose another folder"])
     start = time.monotonic()
-    exp = run_experiment(scenarios, args.replications, out, base_seed, args.executor, args.workers, not args.quiet, command=sys.argv)
+    executor, scheduler = _executor(args)
+    exp = run_experiment(scenarios, args.replications, out, base_seed, executor, args.workers, not args.quiet, command=sys.argv, scheduler=scheduler)
     stats, report = write_report(exp, names)
     print(format_stats_table(stats, names))
     print()
@@ -163,11 +190,57 @@ def cmd_compare(args) -> int:
     print(f"\n{args.replications} replications per scenario (base seed {base_seed}, common random numbers); {exp.ran} runs done, "
           f"{exp.reused} read back from an earlier attempt, in {time.monotonic() - start:.0f} s. Means [95 % intervals]; ticks are working hours.")
     print(f"report: {report}\nresults: {out}/ (summary.parquet, figures/, runs/<scenario>/rep-<i>/)")
-    if exp.failures:
-        print(f"\n{len(exp.failures)} run(s) failed (details in {out / 'failures.json'}):", file=sys.stderr)
-        for key, f in exp.failures.items():
-            print(f"  {key} seed {f['seed']}: {f['error'].splitlines()[0]}", file=sys.stderr)
-        return 1
+    return _failures(exp, out)
+
+
+def _failures(exp, out: Path) -> int:
+    if not exp.failures:
+        return 0
+    print(f"\n{len(exp.failures)} run(s) failed (details in {out / 'failures.json'}):", file=sys.stderr)
+    for key, f in exp.failures.items():
+        print(f"  {key} seed {f['seed']}: {f['error'].splitlines()[0]}", file=sys.stderr)
+    return 1
+
+
+def _sweep_points(args, scenario: Scenario) -> list[dict]:
+    if bool(args.grid) == (args.lhs is not None):
+        raise _InputError(["sweep: give --grid (one or more) or --lhs N with --range (got " + ("both" if args.grid else "neither") + ")"])
+    if args.grid:
+        return grid_points(parse_grid(args.grid))
+    if not args.ranges:
+        raise _InputError(["--lhs: needs at least one --range dotted.key=low:high"])
+    return lhs_points(scenario, parse_ranges(args.ranges), args.lhs, 1 if args.seed is None else args.seed)
+
+
+def cmd_sweep(args) -> int:
+    (scenario,) = _load_all([args.scenario], args.overrides)
+    points = _sweep_points(args, scenario)
+    out = args.out or _default_out(f"sweep-{scenario.name}")
+    executor, scheduler = _executor(args)
+    exp = run_sweep(args.scenario, args.overrides, points, args.replications, out, 1 if args.seed is None else args.seed,
+                    executor, args.workers, scheduler, not args.quiet, sys.argv)
+    wide = exp.wide()
+    keys = list(points[0])
+    shown = ["decision_latency_median", "decisions_open_share", "process_coverage_employees", "gatekeeper_backlog_peak"]
+    table = wide.groupby(["point", *keys], dropna=False)[shown].mean().reset_index()
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 60):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"\n{len(points)} points x {args.replications} replications; {exp.ran} runs done, {exp.reused} read back. Means over replications.")
+    print(f"results: {out}/ (summary.parquet: one row per run with parameters and metrics; runs/*.parquet; manifest.json)")
+    return _failures(exp, out)
+
+
+def cmd_sensitivity(args) -> int:
+    _load_all([args.scenario], args.overrides)
+    ranges = parse_ranges(args.ranges)
+    out = args.out or _default_out(f"sensitivity-{args.method}")
+    executor, scheduler = _executor(args)
+    result = run_sensitivity(args.scenario, args.overrides, ranges, args.method, args.samples, args.replications, out,
+                             1 if args.seed is None else args.seed, executor, args.workers, scheduler, not args.quiet, sys.argv)
+    wide = result.pivot_table(index=["metric", "parameter"], columns="index", values="value", sort=False)
+    with pd.option_context("display.width", 200, "display.max_rows", 200):
+        print(wide.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"\nresults: {out}/ (sensitivity.parquet, figures/sensitivity.png, summary.parquet, runs/)")
     return 0
 
 
@@ -180,7 +253,7 @@ def cmd_validate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate}[args.command]
+    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}[args.command]
     try:
         return handler(args)
     except _InputError as exc:
