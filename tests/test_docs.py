@@ -14,7 +14,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def documented_columns(table: str) -> set[str]:
-    section = README.split(f"### `{table}.parquet`")[1].split("###")[0]
+    section = re.split(r"\n#{1,6} ", README.split(f"### `{table}.parquet`")[1])[0]
     return set(re.findall(r"^\| `([^`]+)` \|", section, flags=re.M))
 
 
