@@ -77,14 +77,16 @@ class RunSpec:
 
 
 def execute(spec: RunSpec) -> dict:
-    """Run one spec to the end; returns its headline metrics (and tables if kept).  Top level so it
-    pickles for process pools and dask workers."""
+    """Run one spec to the end; returns its headline metrics and, if kept, its tables already encoded
+    as Parquet bytes (the encoding is done by the worker, not by the process collecting results).
+    Top level so it pickles for process pools and dask workers."""
     from .model import OrgModel
 
     model = OrgModel(Scenario.model_validate(spec.scenario), seed=spec.seed)
     model.run()
     tables = model.tables()
-    return {"tables": tables if spec.keep_tables else None, "headline": headline(tables)}
+    encoded = {name: df.to_parquet(index=False) for name, df in tables.items()} if spec.keep_tables else None
+    return {"tables": encoded, "headline": headline(tables)}
 
 
 def _safe_execute(spec: RunSpec):
@@ -108,8 +110,8 @@ def _store(folder: Path, spec: RunSpec, result: dict) -> None:
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name, df in result["tables"].items():
-        write_table_atomic(df, tmp / f"{name}.parquet")
+    for name, blob in result["tables"].items():
+        (tmp / f"{name}.parquet").write_bytes(blob)  # inside the temporary folder renamed below
     (tmp / "headline.json").write_text(json.dumps({"seed": spec.seed, "headline": result["headline"]}, sort_keys=True))
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
