@@ -15,7 +15,7 @@ from .organisation import Organisation, OrganisationError, Role
 
 __all__ = [
     "OrgModel", "Scenario", "ScenarioError", "Organisation", "OrganisationError", "Role",
-    "load_scenario", "load_scenario_text", "run_scenario", "compare",
+    "load_scenario", "load_scenario_text", "run_scenario", "compare", "sweep",
 ]
 
 
@@ -44,3 +44,25 @@ def compare(scenarios, replications: int = 10, out=None, seed: int = 1, executor
     names = [s.name for s in loaded]
     stats, report = write_report(exp, names)
     return Comparison(summary=exp.summary(), stats=stats, report=report, figures=sorted((folder / "figures").glob("*.png")), failures=exp.failures)
+
+
+def sweep(scenario, grid: dict | None = None, lhs: int | None = None, ranges: dict | None = None, replications: int = 1,
+          out=None, seed: int = 1, overrides: list[str] | None = None, executor: str = "process", workers: int | None = None,
+          progress: bool = True):
+    """Sweep a scenario file as ``orgsim sweep``: ``grid={"dotted.key": [v1, v2]}`` (full factorial) or
+    ``lhs=N, ranges={"dotted.key": (low, high)}``.  Returns one row per run: point, replication, seed,
+    the swept fields and every headline metric."""
+    import time as _time
+    from pathlib import Path as _Path
+
+    from .sweeps import grid_points, lhs_points, run_sweep
+
+    if (grid is None) == (lhs is None):
+        raise ValueError("give grid= or lhs= with ranges=")
+    overrides = overrides or []
+    if grid is not None:
+        points = grid_points(list(grid.items()))
+    else:
+        points = lhs_points(load_scenario(scenario, overrides), [(k, lo, hi) for k, (lo, hi) in (ranges or {}).items()], lhs, seed)
+    folder = _Path(out) if out is not None else _Path("results") / f"sweep-{_time.strftime('%Y%m%d-%H%M%S')}"
+    return run_sweep(_Path(scenario), overrides, points, replications, folder, seed, executor, workers, None, progress).wide()

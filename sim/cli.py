@@ -23,7 +23,7 @@ from .scenario import Scenario, ScenarioError, load_scenario
 from .experiments import EXECUTORS, check_resumable, run_experiment
 from .report import format_stats_table, headline_sentences, write_report
 from .sensitivity import METHODS, run_sensitivity
-from .sweep import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
+from .sweeps import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
 from .summary import format_table, headline
 
 __all__ = ["main"]

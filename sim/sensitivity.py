@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .scenario import load_scenario
 from .summary import METRICS
-from .sweep import run_sweep
+from .sweeps import run_sweep
 
 __all__ = ["run_sensitivity", "METHODS"]
 

@@ -18,7 +18,7 @@ from sim.cli import main
 from sim.experiments import run_experiment
 from sim.scenario import ScenarioError, load_scenario
 from sim.sensitivity import run_sensitivity
-from sim.sweep import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
+from sim.sweeps import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
 
 from .conftest import SCENARIOS, small
 
@@ -116,3 +116,27 @@ def test_serial_process_pool_and_dask_give_identical_results(tmp_path):
     results = {ex: run_experiment(scenarios, 2, tmp_path / ex, executor=ex, workers=2, progress=False).summary() for ex in ("serial", "process", "dask")}
     pd.testing.assert_frame_equal(results["serial"], results["process"], check_exact=True)
     pd.testing.assert_frame_equal(results["serial"], results["dask"], check_exact=True)
+
+
+def test_runs_go_to_an_existing_scheduler_by_flag_or_environment(tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    args = ["compare", str(SCENARIOS / "email_open.toml"), "--replications", "2", "--quiet", *SETS]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        assert main([*args, "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "flag")]) == 0
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)
+        assert main([*args, "--executor", "dask", "--out", str(tmp_path / "env")]) == 0
+    assert main([*args, "--executor", "serial", "--out", str(tmp_path / "serial")]) == 0
+    ref = pd.read_parquet(tmp_path / "serial" / "summary.parquet")
+    for name in ("flag", "env"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name / "summary.parquet"), ref, check_exact=True)
+
+
+def test_python_api_for_notebooks(tmp_path):
+    import sim
+
+    c = sim.compare([small("email_gatekept", *FAST), small("email_open", *FAST)], replications=2, out=tmp_path / "c", executor="serial", progress=False)
+    assert set(c.summary["scenario"]) == {"email_gatekept", "email_open"} and c.report.exists() and len(c.figures) == 3
+    assert {"mean", "low", "high", "diff", "effect_size"} <= set(c.stats.columns)
+    runs = sim.sweep(SCENARIOS / "email_open.toml", grid={"email.reading_capacity_per_tick": [4, 12]}, overrides=FAST, out=tmp_path / "s", executor="serial", progress=False)
+    assert list(runs["email.reading_capacity_per_tick"]) == [4, 12] and "decision_latency_median" in runs
