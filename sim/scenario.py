@@ -185,13 +185,14 @@ class Knowledge(_Section):
     """Knowledge items: born at an origin, passed on with some propensity."""
 
     market_signals_per_tick: Rate = 0.125
-    """Market signals born at customers and partners (one a day)."""
+    """Market signals born per tick at customers and partners (one a working day; assumption)."""
     goals_per_tick: Rate = 0.025
-    """Management goals born at executives (one a week)."""
+    """Management goals born per tick at executives (one a working week; assumption)."""
     process_per_tick: Rate = 0.125
-    """Process know-how born at staff (one a day)."""
+    """Process know-how born per tick at employees (one a working day; assumption)."""
     email_share_propensity: Share = 0.5
-    """Chance that someone who learns an item mails it on (to a CC list of ties)."""
+    """Chance that someone who learns an item mails it on (to a CC list of ties; managers also to
+    their team).  The same 0.5 as on the stream, so that willingness to share favours neither side."""
     stream_share_propensity: Share = 0.5
     """Chance that a stream user who learns an item posts it to a space where it is not visible yet."""
 
@@ -200,8 +201,12 @@ class Decisions(_Section):
     """Decisions that need inputs held by several people."""
 
     customer_issues_per_tick: Rate = 0.1
+    """Customer issues arising per tick (Poisson), at a random customer: about one a working day
+    per 80 customers is an assumption of the shipped defaults, not a measurement."""
     market_opportunities_per_tick: Rate = 0.05
+    """Market opportunities per tick, at a random partner (assumption)."""
     internal_improvements_per_tick: Rate = 0.1
+    """Internal improvements per tick, at a random employee (assumption)."""
     inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
     """People whose input is needed, the originator included."""
     ownership: Literal["escalation", "involved"] = "escalation"

@@ -236,6 +236,3 @@ class EmailChannel:
     @property
     def in_flight(self) -> int:
         return len(self.box)
-
-    def backlog_of(self, people: np.ndarray) -> np.ndarray:
-        return self.backlog[people]

@@ -40,9 +40,6 @@ class Spaces:
     def count(self) -> int:
         return len(self.names)
 
-    def members(self, s: int) -> np.ndarray:
-        return self.members_indices[self.members_indptr[s] : self.members_indptr[s + 1]]
-
     def of_person(self, p: int) -> np.ndarray:
         return self.person_indices[self.person_indptr[p] : self.person_indptr[p + 1]]
 
