@@ -4,7 +4,8 @@ Items are born at an origin (market signals at customers and partners, goals at 
 process know-how at staff) and spread when people pass them on.  ``known`` is a person x item
 boolean matrix; coverage per group is counted as people learn, so the per-tick readings never scan
 the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
-staff (employees, managers, executives, gatekeepers) know it.
+staff (employees, managers, executives, gatekeepers) know it; ``t_first`` until anyone besides the
+origin does (the delivery time of the origin's first message).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class KnowledgeBook:
         self.born = np.empty(0, np.int32)
         self.known = np.zeros((org.n, capacity), bool)
         self.count = np.zeros((capacity, self.n_groups), np.int64)
+        self.t_first = np.full(capacity, -1, np.int64)
         self.t50 = np.full(capacity, -1, np.int64)
         self.t90 = np.full(capacity, -1, np.int64)
         self.origin_pools = {
@@ -57,6 +59,7 @@ class KnowledgeBook:
         new = max(needed, 2 * cap)
         self.known = np.pad(self.known, ((0, 0), (0, new - cap)))
         self.count = np.pad(self.count, ((0, new - cap), (0, 0)))
+        self.t_first = np.pad(self.t_first, (0, new - cap), constant_values=-1)
         self.t50 = np.pad(self.t50, (0, new - cap), constant_values=-1)
         self.t90 = np.pad(self.t90, (0, new - cap), constant_values=-1)
 
@@ -93,6 +96,8 @@ class KnowledgeBook:
         return person, item
 
     def _thresholds(self, items: np.ndarray, now: int) -> None:
+        reached = (self.count[items].sum(axis=1) >= 2) & (self.t_first[items] < 0)
+        self.t_first[items[reached]] = now - self.born[items[reached]]
         internal_known = self.count[items, Group.EMPLOYEES] + self.count[items, Group.MANAGERS]
         share = internal_known / max(self.n_internal, 1)
         for t, level in ((self.t50, 0.5), (self.t90, 0.9)):

@@ -96,14 +96,18 @@ def knowledge_table(model) -> pd.DataFrame:
         "origin": kb.origin.astype(np.int64),
         "origin_role": pd.array([Role(r).name.lower() for r in org.role[kb.origin]], dtype="string"),
         "born_tick": kb.born.astype(np.int64),
-        "t50_ticks": pd.array(np.where(kb.t50[:k] >= 0, kb.t50[:k], 0), dtype="Int64"),
-        "t90_ticks": pd.array(np.where(kb.t90[:k] >= 0, kb.t90[:k], 0), dtype="Int64"),
+        "t_first_ticks": _ticks_or_null(kb.t_first[:k]),
+        "t50_ticks": _ticks_or_null(kb.t50[:k]),
+        "t90_ticks": _ticks_or_null(kb.t90[:k]),
     })
-    df.loc[kb.t50[:k] < 0, "t50_ticks"] = pd.NA
-    df.loc[kb.t90[:k] < 0, "t90_ticks"] = pd.NA
     for g, name in enumerate(GROUP_NAMES):
         df[f"coverage_{name}"] = cov[:, g] if k else np.empty(0)
     return df
+
+
+def _ticks_or_null(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Tick counts with -1 (never) as null."""
+    return pd.arrays.IntegerArray(np.maximum(values, 0).astype(np.int64), values < 0)
 
 
 def people_table(model) -> pd.DataFrame:
