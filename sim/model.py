@@ -92,6 +92,8 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------------ the tick
     def step(self) -> None:
         now = self.now
+        self.email.start_tick()
+        self.stream.start_tick()
         self._move_adoption(now)
         origins, items = self.knowledge.birth(self.item_rates, now)
         learned_p, learned_i = [], []
@@ -114,6 +116,7 @@ class OrgModel(mesa.Model):
         self._share(origins, items, now, always=True)
         self._share(np.concatenate(learned_p), np.concatenate(learned_i), now)
         self._deadlines(now)
+        self.email.end_tick()
         self.recorder.record(now)
         self.now += 1
 

@@ -41,8 +41,11 @@ def test_inbox_is_fifo_at_exact_capacity():
     org, ch = channel("email.reading_capacity_per_tick=2")
     for payload in range(7):
         ch.send(1, 2, MessageKind.KNOWLEDGE, payload, now=0)
+    ch.end_tick()
+    assert ch.backlog[2] == 7  # counted at the end of the tick they were sent
     log = run_until_delivered(ch, 0, 10)
     assert [(t, p) for t, _, p, _ in log] == [(1, 0), (1, 1), (2, 2), (2, 3), (3, 4), (3, 5), (4, 6)]
+    ch.end_tick()
     assert ch.peak_backlog[2] == 7 and ch.backlog[2] == 0
 
 

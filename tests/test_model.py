@@ -151,3 +151,11 @@ def test_model_rejects_an_imported_org_that_lacks_what_the_scenario_needs(tmp_pa
     s = load_scenario_text(f'[organisation.import]\norg_chart = "{chart}"')
     with pytest.raises(ScenarioError, match="knowledge.market_signals_per_tick: market signals are born at partners or customers"):
         OrgModel(s)
+
+
+def test_every_mail_and_post_is_counted_in_the_tick_it_was_sent():
+    model = run_scenario(small("change_programme", "ticks=300", "stream.launch_tick=50"))
+    ts, people = model.tables()["timeseries"], model.tables()["people"]
+    assert ts["email_sent"].sum() == people["email_sent"].sum()
+    assert ts["stream_posts"].sum() == people["stream_posts"].sum()
+    assert ts["stream_reads"].sum() == people["stream_reads"].sum() and ts["email_read"].sum() == people["email_read"].sum()

@@ -182,7 +182,6 @@ class EmailChannel:
 
     def step(self, now: int) -> Delivered:
         """Serve every inbox once: expire, read in arrival order up to capacity, forward or deliver."""
-        self.tick_sent = 0
         box = self.box
         waited = now - box[:, READY]
         expired = waited >= self.cfg.expire_after_ticks
@@ -212,9 +211,16 @@ class EmailChannel:
         keep = ~expired
         keep[read] = False
         self.box = np.concatenate([box[keep], self._forward(msg[~final & ~dropped], now)])
+        return delivered
+
+    def start_tick(self) -> None:
+        """Reset the per-tick counters (mail can be sent before and after the inboxes are served)."""
+        self.tick_sent = self.tick_read = 0
+
+    def end_tick(self) -> None:
+        """Count every inbox at the end of the tick, after all of the tick's mail has been sent."""
         self.backlog = np.bincount(self.box[:, AT], minlength=self.org.n)
         np.maximum(self.peak_backlog, self.backlog, out=self.peak_backlog)
-        return delivered
 
     def _forward(self, rows: np.ndarray, now: int) -> np.ndarray:
         """Messages read by a relay or gatekeeper, moved on: a relay starts the next logical hop, a

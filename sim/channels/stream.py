@@ -141,6 +141,10 @@ class StreamChannel:
             self.mention_post = np.concatenate([self.mention_post, np.full(len(mentions), first, np.int64)])
         return np.arange(first, first + m)
 
+    def start_tick(self) -> None:
+        """Reset the per-tick counters (posts are made before and after the feeds are served)."""
+        self.tick_posts = self.tick_reads = 0
+
     def _read_mentions(self, now: int, budget: np.ndarray):
         """Notifications first: each reader spends budget on them, oldest first (budget is reduced)."""
         if len(self.mention_person) == 0:
@@ -177,7 +181,6 @@ class StreamChannel:
     # ---------------------------------------------------------------- reading
     def step(self, now: int, attention: np.ndarray, background_rate: float) -> Reads:
         """Serve every feed once.  ``attention`` is items per tick per person (0 for non-users)."""
-        self.tick_posts = 0
         n, ttl, rng = self.org.n, self.ttl, self.rng
         slot = now % ttl  # holds the hour that ages out now; this hour's unread items replace it
         self.unread_entries -= _unread(self.chunks[slot])
