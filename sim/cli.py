@@ -23,6 +23,7 @@ from .scenario import Scenario, ScenarioError, load_scenario
 from .experiments import EXECUTORS, check_resumable, run_experiment
 from .report import format_stats_table, headline_sentences, write_report
 from .sensitivity import METHODS, run_sensitivity
+from .validation import CASES as VALIDATION_CASES
 from .sweeps import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
 from .summary import format_table, headline
 
@@ -92,6 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("--range", dest="ranges", action="append", default=[], metavar="dotted.key=low:high", required=True)
     sen.add_argument("--samples", type=_positive_int, default=16, help="base sample size N (sobol: N x (D + 2) points; morris: N x (D + 1))")
     experiment_options(sen, 1)
+    chk = sub.add_parser("check", help="run the validation suite: the model against textbook results")
+    chk.add_argument("--quick", action="store_true", help="small sizes (for CI)")
+    chk.add_argument("--case", dest="cases", action="append", choices=list(VALIDATION_CASES), help="run only this case (repeatable)")
+    chk.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value", help="override a field of every case's scenario")
+    chk.add_argument("--seed", type=_nonneg_int, default=1, help="base seed of the replications")
+    chk.add_argument("--replications", type=_positive_int, default=None, help="replications per case (default 8, quick; 16 full)")
+    chk.add_argument("--figures", type=Path, default=None, metavar="DIR", help="write one figure per case into DIR")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
@@ -244,6 +252,19 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .validation import format_checks, run_cases, validation_figures
+
+    checks, data = run_cases(args.cases, args.quick, args.overrides, args.seed, args.replications)
+    print(format_checks(checks))
+    failed = [c for c in checks if not c.passed]
+    print(f"\n{len(checks) - len(failed)} passed, {len(failed)} failed")
+    if args.figures is not None:
+        paths = validation_figures(data, args.figures)
+        print(f"figures: {', '.join(str(p) for p in paths)}")
+    return 1 if failed else 0
+
+
 def cmd_validate(args) -> int:
     scenarios = _load_all(args.files, args.overrides)
     for path, s in zip(args.files, scenarios):
@@ -253,7 +274,7 @@ def cmd_validate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}[args.command]
+    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "check": cmd_check}[args.command]
     try:
         return handler(args)
     except _InputError as exc:

@@ -1,0 +1,261 @@
+"""Validation: the real model, configured into textbook situations, against closed-form answers.
+
+Each case is a scenario in ``scenarios/validation/`` run through the same code as every other
+scenario.  Theory is computed from the scenario *as validated*, so ``--set`` changes the rates and
+the theory together.  A check passes when the simulated mean over replications lies within its
+tolerance of the theory.  Every tolerance is the two-sided 99.9 % t quantile (R - 1 degrees of
+freedom, R replications) times the standard error over replications, so a correct model fails a
+check about once in a thousand, at any size and rate; where the model's discrete time differs from
+a continuous formula, the exactly computed discretisation gap is added.
+
+Cases here: V3 (Bass adoption), V4 (a gatekeeper as a single server; a chain of two), V5 (overload).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .experiments import replication_seeds
+from .model import OrgModel
+from .organisation import Role
+from .scenario import load_scenario
+
+__all__ = ["Check", "CASES", "run_cases", "bass", "queue_length", "format_checks", "validation_figures"]
+
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATION = ROOT / "scenarios" / "validation"
+
+
+@dataclass
+class Check:
+    case: str
+    quantity: str
+    parameters: str
+    simulated: float
+    low: float
+    high: float
+    theory: float
+    tolerance: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(abs(self.simulated - self.theory) <= self.tolerance)
+
+
+def _mean_se(values) -> tuple[float, float]:
+    v = np.asarray(values, float)
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.inf
+
+
+def _t(n: int, level: float) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + level / 2, max(n - 1, 1)))
+
+
+def _check(case, quantity, params, values, theory, extra=0.0) -> Check:
+    mean, se = _mean_se(values)
+    n = len(values)
+    return Check(case, quantity, params, mean, mean - _t(n, 0.95) * se, mean + _t(n, 0.95) * se, theory, _t(n, 0.999) * se + extra)
+
+
+# ------------------------------------------------------------------------------------------ theory
+def bass(t, p: float, q: float):
+    """Bass (1969) cumulative adoption F(t) = (1 - e^-(p+q)t) / (1 + (q/p) e^-(p+q)t)."""
+    e = np.exp(-(p + q) * np.asarray(t, float))
+    return (1 - e) / (1 + (q / p) * e)
+
+
+def bass_discrete(ticks: int, p: float, q: float) -> np.ndarray:
+    """The model's own mean-field recursion: F' = F + (1 - F)(1 - e^-(p + qF)), one step per tick."""
+    f = np.zeros(ticks)
+    for t in range(1, ticks):
+        f[t] = f[t - 1] + (1 - f[t - 1]) * (1 - math.exp(-(p + q * f[t - 1])))
+    return f
+
+
+def queue_length(lam: float, mu: float) -> float:
+    """Mean queue at the end of a tick for X' = max(X - S, 0) + A, S ~ Bernoulli(mu), A ~ Poisson(lam):
+    L = lam (2 - lam) / (2 (mu - lam)) (from the generating function; mu > lam)."""
+    return lam * (2 - lam) / (2 * (mu - lam))
+
+
+# ------------------------------------------------------------------------------------------ running
+def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
+    scenario = load_scenario(path, overrides)
+    out = []
+    for seed in seeds:
+        model = OrgModel(scenario, seed=seed)
+        per_tick = []
+        while model.now < scenario.ticks:
+            model.step()
+            if observe is not None:
+                per_tick.append(observe(model))
+        out.append((model, model.tables(), np.array(per_tick)))
+    return scenario, out
+
+
+def case_v3(overrides, seeds, quick):
+    size = ["organisation.people_per_department=1000", "ticks=250"] if quick else []
+    s, runs = _runs(VALIDATION / "v3_bass.toml", size + overrides, seeds)
+    p, q = s.adoption.training_p, s.adoption.imitation_q
+    curves = np.array([t["timeseries"]["adoption_share"].to_numpy() for _, t, _ in runs])
+    ticks = np.arange(curves.shape[1])
+    theory = bass(ticks, p, q)
+    gap = float(np.abs(bass_discrete(len(ticks), p, q) - theory).max())
+    se = curves.std(axis=0, ddof=1) / math.sqrt(len(curves))
+    dev = np.abs(curves.mean(axis=0) - theory)
+    t95, t999 = _t(len(curves), 0.95), _t(len(curves), 0.999)
+    worst = int(np.argmax(dev / (t999 * se + gap + 1e-12)))  # the tick closest to failing
+    params = f"N={runs[0][0].eligible.sum()}, p={p}, q={q}"
+    mean = curves.mean(axis=0)
+    checks = [Check("V3", f"adoption F(t) at the tick closest to failing ({worst})", params, float(mean[worst]),
+                    float(mean[worst] - t95 * se[worst]), float(mean[worst] + t95 * se[worst]),
+                    float(theory[worst]), float(t999 * se[worst] + gap))]
+    f_peak = (q - p) / (2 * q)  # Bass: the adoption rate peaks when F = (q - p) / 2q
+    cross = [float(np.interp(f_peak, c, ticks)) for c in curves]
+    peak_theory = math.log(q / p) / (p + q)
+    disc_cross = float(np.interp(f_peak, bass_discrete(len(ticks), p, q), ticks))
+    checks.append(_check("V3", "peak of new adopters (tick)", params, cross, peak_theory, abs(disc_cross - peak_theory)))
+    return checks, {"ticks": ticks, "curves": curves, "theory": theory}
+
+
+def _gatekeepers(model):
+    return model.email.backlog[model.org.role == Role.GATEKEEPER].copy()
+
+
+def case_v4(overrides, seeds, quick, chain=False):
+    size = ["ticks=3000"] if quick else []
+    extra = ['gatekeepers.bridges=["department", "customer"]'] if chain else []
+    s, runs = _runs(VALIDATION / "v4_gatekeeper.toml", size + extra + overrides, seeds, observe=_gatekeepers)
+    lam, mu = s.knowledge.market_signals_per_tick, s.gatekeepers.capacity_per_tick
+    warm = min(500, s.ticks // 10)
+    params = f"lambda={lam}, mu={mu}, T={s.ticks}"
+    per_gate = np.array([obs[warm:].mean(axis=0) for _, _, obs in runs])  # (runs, gatekeepers)
+    sojourn = np.array([(t["knowledge"]["t_first_ticks"].astype(float) - 1)[t["knowledge"]["born_tick"] >= warm].mean() for _, t, _ in runs])
+    rate = np.array([((t["knowledge"]["born_tick"] >= warm).sum()) / (s.ticks - warm) for _, t, _ in runs])
+    name = "V4-chain" if chain else "V4"
+    if not chain:
+        checks = [
+            _check(name, "mean queue L at the gatekeeper", params, per_gate.sum(axis=1), queue_length(lam, mu)),
+            _check(name, "mean time W from sending to leaving the gatekeeper (ticks)", params, sojourn, queue_length(lam, mu) / lam),
+            _check(name, "Little: L - lambda W on the logged backlog", params, per_gate.sum(axis=1) - rate * sojourn, 0.0),
+        ]
+    else:
+        hop_means = per_gate / rate[:, None]  # per-hop mean time by Little
+        checks = [
+            _check(name, "first hop: mean queue L1", params, per_gate[:, _first_hop(runs[0][0])], queue_length(lam, mu)),
+            _check(name, "end-to-end W minus the sum of per-hop means", params, sojourn - hop_means.sum(axis=1), 0.0),
+        ]
+    return checks, {"per_gate": per_gate, "sojourn": sojourn, "lam": lam, "mu": mu, "chain": chain}
+
+
+def _first_hop(model) -> int:
+    """Index, among gatekeepers, of the customer desk (the first hop for customer mail)."""
+    gk = np.flatnonzero(model.org.role == Role.GATEKEEPER)
+    return int(np.flatnonzero(gk == model.org.customer_desk)[0])
+
+
+def case_v5(overrides, seeds, quick):
+    size = ["ticks=1500"] if quick else []
+    s, runs = _runs(VALIDATION / "v5_overload.toml", size + overrides, seeds)
+    lam, mu, T = s.knowledge.market_signals_per_tick, s.gatekeepers.capacity_per_tick, s.ticks
+    params = f"lambda={lam}, mu={mu}, T={T}"
+    half = T // 2
+    slopes, unhandled = [], []
+    backlogs = []
+    for _, t, _ in runs:
+        b = t["timeseries"]["gatekeeper_backlog"].to_numpy(float)
+        backlogs.append(b)
+        slopes.append(np.polyfit(np.arange(half, T), b[half:], 1)[0])
+        k = t["knowledge"]
+        unhandled.append(k["t_first_ticks"].isna().mean())
+    # finite horizon: items born in the last tick cannot have been handled; about 1 / (lambda T) extra
+    return [
+        _check("V5", "backlog growth per tick", params, slopes, lam - mu),
+        _check("V5", "share never handled by the horizon", params, unhandled, 1 - mu / lam, 2 / T),
+    ], {"backlogs": np.array(backlogs), "lam": lam, "mu": mu}
+
+
+CASES = {
+    "V3": case_v3,
+    "V4": case_v4,
+    "V4-chain": lambda o, s, q: case_v4(o, s, q, chain=True),
+    "V5": case_v5,
+}
+
+
+def run_cases(names: list[str] | None = None, quick: bool = False, overrides: list[str] | None = None, base_seed: int = 1,
+              replications: int | None = None) -> tuple[list[Check], dict]:
+    """Run the named cases (default: all); returns the checks and each case's data for figures."""
+    names = names or list(CASES)
+    seeds = replication_seeds(base_seed, replications or (8 if quick else 16))
+    checks, data = [], {}
+    for name in names:
+        c, d = CASES[name](list(overrides or []), seeds, quick)
+        checks += c
+        data[name] = d
+    return checks, data
+
+
+def format_checks(checks: list[Check]) -> str:
+    rows = [("case", "quantity", "parameters", "simulated [95 %]", "theory", "tolerance", "result")]
+    for c in checks:
+        rows.append((c.case, c.quantity, c.parameters, f"{c.simulated:.4g} [{c.low:.4g}, {c.high:.4g}]", f"{c.theory:.4g}", f"±{c.tolerance:.3g}", "pass" if c.passed else "FAIL"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)) for r in rows)
+
+
+def validation_figures(data: dict, folder: Path) -> list[Path]:
+    """One figure per case: what was simulated against what theory says."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+
+    def save(fig, name):
+        FigureCanvasAgg(fig)
+        fig.savefig(folder / name, dpi=110)
+        paths.append(folder / name)
+
+    if "V3" in data:
+        d = data["V3"]
+        fig = Figure(figsize=(6.5, 4), layout="constrained")
+        ax = fig.subplots()
+        for c in d["curves"]:
+            ax.plot(d["ticks"], c, color="C0", alpha=0.25, lw=0.8)
+        ax.plot(d["ticks"], d["curves"].mean(axis=0), color="C0", lw=2, label="simulated (mean; thin: replications)")
+        ax.plot(d["ticks"], d["theory"], "k--", lw=1.5, label="Bass F(t)")
+        ax.set(xlabel="tick", ylabel="share adopted", title="V3: adoption against the Bass curve")
+        ax.legend()
+        save(fig, "v3_bass.png")
+    for key in ("V4", "V4-chain"):
+        if key not in data:
+            continue
+        d = data[key]
+        fig = Figure(figsize=(6.5, 4), layout="constrained")
+        ax = fig.subplots()
+        lam, mu = d["lam"], d["mu"]
+        per_gate = d["per_gate"]
+        for j in range(per_gate.shape[1]):
+            ax.scatter(np.full(len(per_gate), j), per_gate[:, j], color="C0", s=14, label="simulated L per gatekeeper (replications)" if j == 0 else None)
+        ax.axhline(queue_length(lam, mu), color="k", ls="--", label=f"theory L = {queue_length(lam, mu):.3g} (first hop)")
+        ax.set(xlabel="gatekeeper", ylabel="mean queue at the end of a tick", title=f"{key}: gatekeeper as a single server (lambda={lam}, mu={mu})")
+        ax.legend(fontsize=8)
+        save(fig, f"{key.lower().replace('-', '_')}.png")
+    if "V5" in data:
+        d = data["V5"]
+        fig = Figure(figsize=(6.5, 4), layout="constrained")
+        ax = fig.subplots()
+        t = np.arange(d["backlogs"].shape[1])
+        ax.plot(t, d["backlogs"].mean(axis=0), color="C0", label="simulated backlog (mean)")
+        ax.plot(t, (d["lam"] - d["mu"]) * t, "k--", label="(lambda - mu) t")
+        ax.set(xlabel="tick", ylabel="mail waiting at the desk", title=f"V5: overload (lambda={d['lam']}, mu={d['mu']})")
+        ax.legend()
+        save(fig, "v5_overload.png")
+    return paths

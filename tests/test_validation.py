@@ -1,0 +1,78 @@
+"""The validation suite passes on the model as it is, and fails when a channel is broken on purpose."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim.channels.email as email
+import sim.model as model_module
+from sim.cli import main
+from sim.validation import CASES, bass, queue_length, run_cases
+
+FAST = ["ticks=1500"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_case_passes_at_ci_size(case):
+    checks, _ = run_cases([case], quick=True)
+    assert checks and all(c.passed for c in checks), [(c.quantity, c.simulated, c.theory, c.tolerance) for c in checks]
+
+
+def test_theory_helpers():
+    assert bass(0, 0.01, 0.1) == 0 and abs(bass(1e6, 0.01, 0.1) - 1) < 1e-12
+    assert queue_length(0.5, 0.8) == pytest.approx(1.25)
+    assert queue_length(0.2, 1.0) == pytest.approx(0.2 * 1.8 / 1.6)
+
+
+def test_other_rates_set_from_the_command_line_still_pass():
+    checks, _ = run_cases(["V4"], quick=True, overrides=["gatekeepers.capacity_per_tick=0.9", "knowledge.market_signals_per_tick=0.3"])
+    assert all(c.passed for c in checks) and checks[0].theory == pytest.approx(queue_length(0.3, 0.9))
+
+
+def failed(case, overrides=FAST, replications=6):
+    checks, _ = run_cases([case], quick=True, overrides=overrides, replications=replications)
+    return [c.quantity for c in checks if not c.passed]
+
+
+def test_a_gatekeeper_that_ignores_its_capacity_fails_v4(monkeypatch):
+    real = email.EmailChannel._slots
+    monkeypatch.setattr(email.EmailChannel, "_slots", lambda self, holders: real(self, holders) + self.is_gatekeeper[holders])
+    assert "mean queue L at the gatekeeper" in failed("V4")
+
+
+def test_an_off_by_one_tick_in_delivery_fails_v4(monkeypatch):
+    real = email.EmailChannel._forward
+
+    def late(self, rows, now):
+        out = real(self, rows, now)
+        out[:, email.READY] += 1
+        return out
+
+    monkeypatch.setattr(email.EmailChannel, "_forward", late)
+    # the desk's own queue is unchanged, but every mail reaches the contact a tick late
+    broken = failed("V4")
+    assert "mean time W from sending to leaving the gatekeeper (ticks)" in broken
+    assert "Little: L - lambda W on the logged backlog" in broken and "mean queue L at the gatekeeper" not in broken
+
+
+def test_imitation_that_ignores_the_share_of_users_fails_v3(monkeypatch):
+    real = model_module.OrgModel._move_adoption
+
+    def broken(self, now):
+        share = self.adopted[self.eligible].mean()
+        real(self, now)
+        if now > 0:  # extra adopters as if everybody already used the stream
+            extra = self.rngs["adoption"].random(self.org.n) < 0.02 * (1 - share)
+            self.adopted |= self.eligible & extra
+
+    monkeypatch.setattr(model_module.OrgModel, "_move_adoption", broken)
+    assert failed("V3", overrides=[], replications=4)
+
+
+def test_check_command_exit_codes(monkeypatch, capsys):
+    assert main(["check", "--quick", "--case", "V5"]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+    real = email.EmailChannel._slots
+    monkeypatch.setattr(email.EmailChannel, "_slots", lambda self, holders: real(self, holders) * 2)
+    assert main(["check", "--quick", "--case", "V5", "--replications", "4"]) == 1
