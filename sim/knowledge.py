@@ -39,6 +39,8 @@ class KnowledgeBook:
         self.born = np.empty(0, np.int32)
         self.known = np.zeros((org.n, capacity), bool)
         self.count = np.zeros((capacity, self.n_groups), np.int64)
+        self.known_by_kind = np.zeros((len(ItemKind), self.n_groups), np.int64)  # sum of counts per kind
+        self.items_by_kind = np.zeros(len(ItemKind), np.int64)
         self.t_first = np.full(capacity, -1, np.int64)
         self.t50 = np.full(capacity, -1, np.int64)
         self.t90 = np.full(capacity, -1, np.int64)
@@ -78,6 +80,7 @@ class KnowledgeBook:
         self.kind = np.concatenate([self.kind, kinds])
         self.origin = np.concatenate([self.origin, origins])
         self.born = np.concatenate([self.born, np.full(len(kinds), now, np.int32)])
+        self.items_by_kind += np.bincount(kinds, minlength=len(ItemKind))
         self.learn(origins, ids, now)
         return origins, ids
 
@@ -91,7 +94,9 @@ class KnowledgeBook:
         key = np.unique(item * self.org.n + person)
         item, person = key // self.org.n, key % self.org.n
         self.known[person, item] = True
-        np.add.at(self.count, (item, self.org.group[person]), 1)
+        groups = self.org.group[person]
+        np.add.at(self.count, (item, groups), 1)
+        np.add.at(self.known_by_kind, (self.kind[item], groups), 1)
         self._thresholds(np.unique(item), now)
         return person, item
 
@@ -109,11 +114,7 @@ class KnowledgeBook:
         return self.count[: self.n_items] / np.maximum(self.group_size, 1)
 
     def mean_coverage(self) -> np.ndarray:
-        """Mean coverage over all items born so far, by kind and group: shape (kinds, groups)."""
-        cov = self.coverage()
-        out = np.full((len(ItemKind), self.n_groups), np.nan)
-        for k in ItemKind:
-            mask = self.kind == k
-            if mask.any():
-                out[k] = cov[mask].mean(axis=0)
-        return out
+        """Mean coverage over all items born so far, by kind and group: shape (kinds, groups);
+        NaN for a kind with no item yet.  Kept as running sums, so reading it costs nothing."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.known_by_kind / (self.items_by_kind[:, None] * np.maximum(self.group_size, 1))
