@@ -24,6 +24,9 @@ METRICS = {
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),
     "process_t50_median": ("process know-how: time to 50 % of staff", "ticks", "lower"),
+    "market_t90_median": ("market signals: time to 90 % of staff", "ticks", "lower"),
+    "goal_t90_median": ("goals: time to 90 % of staff", "ticks", "lower"),
+    "process_t90_median": ("process know-how: time to 90 % of staff", "ticks", "lower"),
     "market_coverage_employees": ("market signals known by employees", "share", "higher"),
     "goal_coverage_employees": ("goals known by employees", "share", "higher"),
     "process_coverage_employees": ("process know-how known by employees", "share", "higher"),
@@ -54,6 +57,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     for kind in ("market", "goal", "process"):
         items = k[k["kind"] == kind]
         out[f"{kind}_t50_median"] = _median_with_never(items["t50_ticks"])
+        out[f"{kind}_t90_median"] = _median_with_never(items["t90_ticks"])
         out[f"{kind}_coverage_employees"] = float(items["coverage_employees"].mean()) if len(items) else math.nan
     out["gatekeeper_backlog_peak"] = float(ts["gatekeeper_backlog_max"].max()) if len(ts) else 0.0
     n = max(len(people), 1)
