@@ -151,7 +151,14 @@ def case_v4(overrides, seeds, quick, chain=False):
             _check(name, "first hop: mean queue L1", params, per_gate[:, _first_hop(runs[0][0])], queue_length(lam, mu)),
             _check(name, "end-to-end W minus the sum of per-hop means", params, sojourn - hop_means.sum(axis=1), 0.0),
         ]
-    return checks, {"per_gate": per_gate, "sojourn": sojourn, "lam": lam, "mu": mu, "chain": chain}
+    return checks, {"per_gate": per_gate, "sojourn": sojourn, "lam": lam, "mu": mu, "chain": chain, "labels": _gate_labels(runs[0][0])}
+
+
+def _gate_labels(model) -> list[str]:
+    org = model.org
+    names = {org.customer_desk: "customer desk (1st hop)", org.partner_desk: "partner desk"}
+    names.update({int(g): "department gate (2nd hop)" for g in org.department_gate if g >= 0})
+    return [names.get(int(g), "assistant") for g in np.flatnonzero(org.role == Role.GATEKEEPER)]
 
 
 def _first_hop(model) -> int:
@@ -244,8 +251,10 @@ def validation_figures(data: dict, folder: Path) -> list[Path]:
         per_gate = d["per_gate"]
         for j in range(per_gate.shape[1]):
             ax.scatter(np.full(len(per_gate), j), per_gate[:, j], color="C0", s=14, label="simulated L per gatekeeper (replications)" if j == 0 else None)
-        ax.axhline(queue_length(lam, mu), color="k", ls="--", label=f"theory L = {queue_length(lam, mu):.3g} (first hop)")
-        ax.set(xlabel="gatekeeper", ylabel="mean queue at the end of a tick", title=f"{key}: gatekeeper as a single server (lambda={lam}, mu={mu})")
+        ax.axhline(queue_length(lam, mu), color="k", ls="--", label=f"theory L = {queue_length(lam, mu):.3g} (Poisson arrivals: first hop)")
+        ax.set_xticks(range(per_gate.shape[1]), d["labels"])
+        ax.set_xlim(-0.5, per_gate.shape[1] - 0.5)
+        ax.set(ylabel="mean queue at the end of a tick", title=f"{key}: gatekeeper as a single server (lambda={lam}, mu={mu})")
         ax.legend(fontsize=8)
         save(fig, f"{key.lower().replace('-', '_')}.png")
     if "V5" in data:
