@@ -8,7 +8,8 @@ freedom, R replications) times the standard error over replications, so a correc
 check about once in a thousand, at any size and rate; where the model's discrete time differs from
 a continuous formula, the exactly computed discretisation gap is added.
 
-Cases here: V3 (Bass adoption), V4 (a gatekeeper as a single server; a chain of two), V5 (overload).
+Cases here: V3 (Bass adoption), V4 (a gatekeeper as a single server; a chain of two), V5 (overload),
+V6 (deterministic broadcast down a hierarchy by mail and by one stream post).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def _t(n: int, level: float) -> float:
 def _check(case, quantity, params, values, theory, extra=0.0) -> Check:
     mean, se = _mean_se(values)
     n = len(values)
+    se = 0.0 if np.ptp(np.asarray(values, float)) == 0 else se  # deterministic: every replication alike
     return Check(case, quantity, params, mean, mean - _t(n, 0.95) * se, mean + _t(n, 0.95) * se, theory, _t(n, 0.999) * se + extra)
 
 
@@ -188,11 +190,34 @@ def case_v5(overrides, seeds, quick):
     ], {"backlogs": np.array(backlogs), "lam": lam, "mu": mu}
 
 
+def case_v6(overrides, seeds, quick):
+    """Deterministic broadcast: by mail each level adds W ticks (t50 = t90 = L x W); one stream post
+    read with full attention reaches everyone the next tick (t90 = 1)."""
+    s, runs = _runs(VALIDATION / "v6_broadcast.toml", overrides, seeds[:2])
+    org = runs[0][0].org
+    depth = int(org.level[org.department >= 0].max())
+    w = s.email.delivery_delay_ticks
+    params = f"b={s.organisation.span_of_control}, L={depth}, W={w}, N={org.n}"
+    root = int(np.flatnonzero(org.manager < 0)[0])
+    k = [t["knowledge"][t["knowledge"]["origin"] == root] for _, t, _ in runs]  # goals born at the CEO
+    checks = [
+        _check("V6", "mail, CC to the team: time to 50 % (ticks)", params, [x["t50_ticks"].astype(float).mean() for x in k], depth * w),
+        _check("V6", "mail, CC to the team: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k], depth * w),
+    ]
+    stream = ["stream.enabled=true", "stream.department_spaces=false", "adoption.initial_share=1", "stream.attention_items_per_tick=1000",
+              "stream.background_items_per_tick=0"]
+    s2, runs2 = _runs(VALIDATION / "v6_broadcast.toml", stream + overrides, seeds[:2])
+    k2 = [t["knowledge"][t["knowledge"]["origin"] == root] for _, t, _ in runs2]
+    checks.append(_check("V6", "one stream post, full attention: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k2], 1.0))
+    return checks, {"checks": checks}
+
+
 CASES = {
     "V3": case_v3,
     "V4": case_v4,
     "V4-chain": lambda o, s, q: case_v4(o, s, q, chain=True),
     "V5": case_v5,
+    "V6": case_v6,
 }
 
 
@@ -257,6 +282,17 @@ def validation_figures(data: dict, folder: Path) -> list[Path]:
         ax.set(ylabel="mean queue at the end of a tick", title=f"{key}: gatekeeper as a single server (lambda={lam}, mu={mu})")
         ax.legend(fontsize=8)
         save(fig, f"{key.lower().replace('-', '_')}.png")
+    if "V6" in data:
+        checks = data["V6"]["checks"]
+        fig = Figure(figsize=(7, 3.6), layout="constrained")
+        ax = fig.subplots()
+        y = np.arange(len(checks))
+        ax.barh(y + 0.2, [c.simulated for c in checks], height=0.4, color="C0", label="simulated (mean over goals born at the CEO)")
+        ax.barh(y - 0.2, [c.theory for c in checks], height=0.4, color="0.6", label="theory")
+        ax.set_yticks(y, [c.quantity.split(":")[0] + ": " + c.quantity.split(": ")[1].split(" (")[0] for c in checks], fontsize=8)
+        ax.set(xlabel=f"ticks  ({checks[0].parameters})", title="V6: broadcast down a hierarchy")
+        ax.legend(fontsize=8)
+        save(fig, "v6_broadcast.png")
     if "V5" in data:
         d = data["V5"]
         fig = Figure(figsize=(6.5, 4), layout="constrained")

@@ -76,3 +76,14 @@ def test_check_command_exit_codes(monkeypatch, capsys):
     real = email.EmailChannel._slots
     monkeypatch.setattr(email.EmailChannel, "_slots", lambda self, holders: real(self, holders) * 2)
     assert main(["check", "--quick", "--case", "V5", "--replications", "4"]) == 1
+
+
+def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
+    real = email.EmailChannel.send
+
+    def late(self, sender, target, kind, payload, now):
+        return real(self, sender, target, kind, payload, now + 1)
+
+    monkeypatch.setattr(email.EmailChannel, "send", late)
+    checks, _ = run_cases(["V6"], quick=True)
+    assert [c.passed for c in checks] == [False, False, True]  # mail is late at every level; the stream is not
