@@ -20,7 +20,7 @@ from .model import OrgModel, check_against_organisation
 from .organisation import OrganisationError, build_organisation
 from .results import write_run
 from .scenario import Scenario, ScenarioError, load_scenario
-from .experiments import EXECUTORS, check_resumable, run_experiment
+from .experiments import EXECUTORS, SchedulerUnreachable, check_resumable, probe_scheduler, run_experiment
 from .report import format_stats_table, headline_sentences, write_report
 from .sensitivity import METHODS, run_sensitivity
 from .validation import CASES as VALIDATION_CASES
@@ -58,7 +58,10 @@ def experiment_options(sp, replications: int) -> None:
 
 
 def _executor(args) -> tuple[str, str | None]:
+    """The executor and scheduler address; a named scheduler must answer before anything is written."""
     scheduler = args.scheduler or (os.environ.get("DASK_SCHEDULER_ADDRESS") if args.executor == "dask" else None)
+    if scheduler:
+        probe_scheduler(scheduler)
     return ("dask" if scheduler else args.executor), scheduler
 
 
@@ -187,8 +190,8 @@ def cmd_compare(args) -> int:
     why = check_resumable(out, {s.name: s for s in scenarios}, base_seed)
     if why:
         raise _InputError([f"--out: cannot resume the experiment in '{out}': {why}; choose another folder"])
-    start = time.monotonic()
     executor, scheduler = _executor(args)
+    start = time.monotonic()
     exp = run_experiment(scenarios, args.replications, out, base_seed, executor, args.workers, not args.quiet, command=sys.argv, scheduler=scheduler)
     stats, report = write_report(exp, names)
     print(format_stats_table(stats, names))
@@ -284,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:  # raised while building (e.g. an imported org lacks a role)
         for line in exc.lines():
             print(line, file=sys.stderr)
+        return EXIT_INPUT
+    except SchedulerUnreachable as exc:
+        print(f"--scheduler: {exc}", file=sys.stderr)
         return EXIT_INPUT
 
 

@@ -304,6 +304,20 @@ def _dispatch_dask(specs: list[RunSpec], workers: int | None, scheduler: str | N
             cluster.close()
 
 
+class SchedulerUnreachable(ConnectionError):
+    """The dask scheduler named by --scheduler or DASK_SCHEDULER_ADDRESS does not answer."""
+
+
+def probe_scheduler(address: str, timeout: float = 10) -> None:
+    """Raise :class:`SchedulerUnreachable` unless a dask scheduler answers at ``address``."""
+    from distributed import Client
+
+    try:
+        Client(address, timeout=timeout).close()
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerUnreachable(f"cannot reach a dask scheduler at {address!r} ({type(exc).__name__})") from None
+
+
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided t confidence interval of the mean (NaN bounds for fewer than 2 values)."""
     from scipy import stats

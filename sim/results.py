@@ -111,6 +111,7 @@ def _ticks_or_null(values: np.ndarray) -> pd.arrays.IntegerArray:
 
 
 def people_table(model) -> pd.DataFrame:
+    """One row per person; an imported org chart's extra columns come last as ``attr_<column>``."""
     org = model.org
     names = np.array(org.department_names + ["(external)"], dtype=object)
     known = model.knowledge.known[:, : model.knowledge.n_items].sum(axis=1)
@@ -129,6 +130,7 @@ def people_table(model) -> pd.DataFrame:
         "stream_reads": model.stream.read_by,
         "peak_backlog": model.email.peak_backlog,
         "items_known": known.astype(np.int64),
+        **{f"attr_{name}": pd.array(list(values) + [None] * (org.n - len(values)), dtype="string") for name, values in org.attributes.items()},
     })
 
 

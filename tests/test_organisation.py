@@ -96,6 +96,7 @@ def test_org_chart_import_keeps_extra_columns(tmp_path):
     model.run(20)
     people = model.tables()["people"]
     assert list(people["external_id"]) == ["ceo", "s1", "s2", "s3", "e1", "e2", "c1"]
+    assert list(people["attr_site"]) == ["HQ", "HQ", "Lyon", "Lyon", "HQ", "Oslo", ""]
 
 
 @pytest.mark.parametrize(

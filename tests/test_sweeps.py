@@ -140,3 +140,9 @@ def test_python_api_for_notebooks(tmp_path):
     assert {"mean", "low", "high", "diff", "effect_size"} <= set(c.stats.columns)
     runs = sim.sweep(SCENARIOS / "email_open.toml", grid={"email.reading_capacity_per_tick": [4, 12]}, overrides=FAST, out=tmp_path / "s", executor="serial", progress=False)
     assert list(runs["email.reading_capacity_per_tick"]) == [4, 12] and "decision_latency_median" in runs
+
+
+def test_an_unreachable_scheduler_is_a_clean_error(tmp_path, capsys):
+    rc = main(["compare", str(SCENARIOS / "email_open.toml"), "--replications", "1", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "x"), "--quiet", *SETS])
+    assert rc == 2 and "--scheduler: cannot reach a dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
