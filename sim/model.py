@@ -72,6 +72,7 @@ class OrgModel(mesa.Model):
             codes = [org.department_names.index(d) for d in eligible]
             self.eligible = internal & np.isin(org.department, codes)
         self.in_a_space = np.diff(self.spaces.person_indptr) > 0
+        self.internal_people = np.flatnonzero(internal)
         self.stream_live = False
 
         self.decisions: list[Decision] = []
@@ -113,6 +114,7 @@ class OrgModel(mesa.Model):
             learned_p.append(p), learned_i.append(i)
             self._stream_decision_events(reads.person[~know], reads.post[~know], now)
 
+        self._routine_mail(now)
         self._share(origins, items, now, always=True)
         self._share(np.concatenate(learned_p), np.concatenate(learned_i), now)
         self._deadlines(now)
@@ -190,6 +192,18 @@ class OrgModel(mesa.Model):
             self._post_items(person[posting], item[posting], now)
         if mailing.any():
             self._mail_items(person[mailing], item[mailing], now)
+
+    def _routine_mail(self, now: int) -> None:
+        """Routine mail between uniformly random internal colleagues (``email.random_mail_per_tick``)."""
+        rate = self.config.email.random_mail_per_tick
+        if rate <= 0:
+            return
+        rng, internal = self.rngs["sharing"], self.internal_people
+        k = rng.poisson(rate)
+        i = rng.integers(0, len(internal), k)
+        j = rng.integers(0, len(internal) - 1, k)
+        j += j >= i  # a uniformly random colleague other than the sender
+        self.email.send(internal[i], internal[j], MessageKind.ROUTINE, 0, now)
 
     def _mail_items(self, person: np.ndarray, item: np.ndarray, now: int) -> None:
         """Mail each item to a CC list of ``recipients_per_share`` random ties; managers and
@@ -288,7 +302,7 @@ class OrgModel(mesa.Model):
             decision.messages_used += self.email.send(sender, np.array(by_mail), kind, decision.id, now)
 
     def _email_decision_events(self, delivered, now: int) -> None:
-        idx = np.flatnonzero(delivered.kind != MessageKind.KNOWLEDGE)
+        idx = np.flatnonzero((delivered.kind != MessageKind.KNOWLEDGE) & (delivered.kind != MessageKind.ROUTINE))
         for j in idx.tolist():
             dec = self.decisions[int(delivered.payload[j])]
             reader = int(delivered.reader[j])

@@ -274,7 +274,8 @@ def generate(org_cfg, rng: np.random.Generator) -> _Builder:
     role, dept, _ = b.arrays()
     internal = np.arange(b.n)
     b.tie(*_random_cross_ties(internal, dept, org_cfg.ties_across_departments, rng))
-    b.tie(heads, np.roll(heads, 1))  # the executive team knows each other
+    if org_cfg.executive_team_ties:
+        b.tie(heads, np.roll(heads, 1))  # the executive team knows each other
 
     for count, role_code, dept_name in (
         (org_cfg.partners, Role.PARTNER, org_cfg.sales_department),

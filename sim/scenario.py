@@ -93,6 +93,9 @@ class Organisation(_Section):
     """Mean number of informal ties a person has inside the department, besides reporting lines."""
     ties_across_departments: Annotated[float, Field(ge=0, le=50)] = 1.0
     """Mean number of weak ties to other departments (Granovetter 1973: these carry news across)."""
+    executive_team_ties: bool = True
+    """Department heads know each other (a ring of ties); false leaves a pure reporting tree when
+    the other tie counts are zero."""
     partners: Annotated[int, Field(ge=0, le=100_000)] = 20
     """Resellers; each is tied to ``contacts_per_external`` people of the sales department."""
     customers: Annotated[int, Field(ge=0, le=1_000_000)] = 120
@@ -138,6 +141,9 @@ class Email(_Section):
     """through_channels: without a tie, internal mail goes up to the common manager and down."""
     recipients_per_share: Annotated[int, Field(ge=1, le=50)] = 3
     """Size of the CC list when someone passes knowledge on by mail."""
+    random_mail_per_tick: Rate = 0.0
+    """Routine mails per tick between uniformly random pairs of internal people (Poisson), routed like
+    any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers."""
 
 
 class Stream(_Section):

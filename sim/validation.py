@@ -9,7 +9,8 @@ check about once in a thousand, at any size and rate; where the model's discrete
 a continuous formula, the exactly computed discretisation gap is added.
 
 Cases here: V3 (Bass adoption), V4 (a gatekeeper as a single server; a chain of two), V5 (overload),
-V6 (deterministic broadcast down a hierarchy by mail and by one stream post).
+V6 (deterministic broadcast down a hierarchy by mail and by one stream post), V7 (share of mail
+through the top of a pure tree, Dodds, Watts & Sabel 2003).
 """
 
 from __future__ import annotations
@@ -212,12 +213,36 @@ def case_v6(overrides, seeds, quick):
     return checks, {"checks": checks}
 
 
+def case_v7(overrides, seeds, quick):
+    """Share of uniformly addressed mail that passes the top of a pure tree (Dodds et al. 2003)."""
+    size = ["ticks=600"] if quick else []
+    s, runs = _runs(VALIDATION / "v7_hierarchy.toml", size + overrides, seeds)
+    org = runs[0][0].org
+    internal = org.department >= 0
+    top = int(np.flatnonzero(org.manager < 0)[0])
+    n = int(internal.sum())
+    sizes = np.array([int((org.ancestors[1, internal] == c).sum()) for c in np.flatnonzero(org.manager == top)])
+    theory = 1 - float((sizes * (sizes - 1)).sum()) / (n * (n - 1))
+    shares = []
+    for model, _, _ in runs:
+        now = model.now
+        while model.email.in_flight:  # deliver what is still under way, through the same channel
+            model.email.step(now)
+            now += 1
+        mail = model.email
+        shares.append((mail.read_by[top] + mail.sent_by[top]) / mail.sent_by.sum())  # via the top, to it, or from it
+    params = f"N={n}, top's subtrees {sorted(set(sizes.tolist()))}, T={s.ticks}"
+    checks = [_check("V7", "share of mail through the top (pure tree)", params, shares, theory)]
+    return checks, {"checks": checks}
+
+
 CASES = {
     "V3": case_v3,
     "V4": case_v4,
     "V4-chain": lambda o, s, q: case_v4(o, s, q, chain=True),
     "V5": case_v5,
     "V6": case_v6,
+    "V7": case_v7,
 }
 
 
@@ -282,17 +307,20 @@ def validation_figures(data: dict, folder: Path) -> list[Path]:
         ax.set(ylabel="mean queue at the end of a tick", title=f"{key}: gatekeeper as a single server (lambda={lam}, mu={mu})")
         ax.legend(fontsize=8)
         save(fig, f"{key.lower().replace('-', '_')}.png")
-    if "V6" in data:
-        checks = data["V6"]["checks"]
-        fig = Figure(figsize=(7, 3.6), layout="constrained")
+    for key, title in (("V6", "V6: broadcast down a hierarchy"), ("V7", "V7: mail through the top of a pure tree")):
+        if key not in data:
+            continue
+        checks = data[key]["checks"]
+        fig = Figure(figsize=(7, 1.2 + 0.8 * len(checks)), layout="constrained")
         ax = fig.subplots()
         y = np.arange(len(checks))
-        ax.barh(y + 0.2, [c.simulated for c in checks], height=0.4, color="C0", label="simulated (mean over goals born at the CEO)")
+        ax.barh(y + 0.2, [c.simulated for c in checks], height=0.4, xerr=[[c.simulated - c.low for c in checks], [c.high - c.simulated for c in checks]],
+                color="C0", label="simulated (mean, 95 % interval)")
         ax.barh(y - 0.2, [c.theory for c in checks], height=0.4, color="0.6", label="theory")
-        ax.set_yticks(y, [c.quantity.split(":")[0] + ": " + c.quantity.split(": ")[1].split(" (")[0] for c in checks], fontsize=8)
-        ax.set(xlabel=f"ticks  ({checks[0].parameters})", title="V6: broadcast down a hierarchy")
-        ax.legend(fontsize=8)
-        save(fig, "v6_broadcast.png")
+        ax.set_yticks(y, [c.quantity.split(" (")[0] for c in checks], fontsize=8)
+        ax.set(xlabel=checks[0].parameters, title=title)
+        ax.legend(fontsize=8, loc="lower right")
+        save(fig, f"{key.lower()}.png")
     if "V5" in data:
         d = data["V5"]
         fig = Figure(figsize=(6.5, 4), layout="constrained")

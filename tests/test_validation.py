@@ -87,3 +87,9 @@ def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
     monkeypatch.setattr(email.EmailChannel, "send", late)
     checks, _ = run_cases(["V6"], quick=True)
     assert [c.passed for c in checks] == [False, False, True]  # mail is late at every level; the stream is not
+
+
+def test_routing_that_ignores_the_hierarchy_fails_v7(monkeypatch):
+    monkeypatch.setattr(email.EmailChannel, "_logical_next", lambda self, frm, target: target.astype(np.int32).copy())
+    checks, _ = run_cases(["V7"], quick=True, replications=4)
+    assert not checks[0].passed and checks[0].simulated < 0.1  # only mail to or from the top

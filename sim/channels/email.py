@@ -47,6 +47,7 @@ class MessageKind:
     REQUEST = 1  # "this needs deciding" (originator -> owner)
     ASK = 2  # "send me your input" (owner -> holder)
     INPUT = 3  # an input (holder -> owner)
+    ROUTINE = 4  # routine mail between colleagues (load only)
 
 
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator, size: int | None = None) -> np.ndarray:
