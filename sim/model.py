@@ -73,6 +73,7 @@ class OrgModel(mesa.Model):
             self.eligible = internal & np.isin(org.department, codes)
         self.in_a_space = np.diff(self.spaces.person_indptr) > 0
         self.internal_people = np.flatnonzero(internal)
+        self.retellers = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))  # person, item, until
         self.stream_live = False
 
         self.decisions: list[Decision] = []
@@ -115,8 +116,11 @@ class OrgModel(mesa.Model):
             self._stream_decision_events(reads.person[~know], reads.post[~know], now)
 
         self._routine_mail(now)
+        self._retell(now)
         self._share(origins, items, now, always=True)
-        self._share(np.concatenate(learned_p), np.concatenate(learned_i), now)
+        new_p, new_i = np.concatenate(learned_p), np.concatenate(learned_i)
+        self._share(new_p, new_i, now)
+        self._remember_retellers(np.concatenate([origins, new_p]), np.concatenate([items, new_i]), now)
         self._deadlines(now)
         self.email.end_tick()
         self.recorder.record(now)
@@ -193,6 +197,22 @@ class OrgModel(mesa.Model):
         if mailing.any():
             self._mail_items(person[mailing], item[mailing], now)
 
+    def _remember_retellers(self, person: np.ndarray, item: np.ndarray, now: int) -> None:
+        """Who keeps passing an item on in the coming ticks (``knowledge.retell_for_ticks``)."""
+        if self.config.knowledge.retell_for_ticks == 0 or len(person) == 0:
+            return
+        until = np.full(len(person), now + self.config.knowledge.retell_for_ticks, np.int64)
+        self.retellers = tuple(np.concatenate([a, b]) for a, b in zip(self.retellers, (person, item, until)))
+
+    def _retell(self, now: int) -> None:
+        """People who learned an item in the last ``retell_for_ticks`` ticks pass it on again."""
+        person, item, until = self.retellers
+        if len(person) == 0:
+            return
+        active = until >= now
+        self.retellers = (person[active], item[active], until[active])
+        self._share(person[active], item[active], now)
+
     def _routine_mail(self, now: int) -> None:
         """Routine mail between uniformly random internal colleagues (``email.random_mail_per_tick``)."""
         rate = self.config.email.random_mail_per_tick
@@ -215,7 +235,7 @@ class OrgModel(mesa.Model):
         r = self.config.email.recipients_per_share
         pick = org.ties_indptr[p][:, None] + (rng.random((len(p), r)) * deg[:, None]).astype(np.int64)
         senders, payloads, to = [np.repeat(p, r)], [np.repeat(it, r)], [org.ties_indices[pick].ravel()]
-        leads = np.isin(org.role[person], (Role.MANAGER, Role.EXECUTIVE))
+        leads = np.isin(org.role[person], (Role.MANAGER, Role.EXECUTIVE)) & self.config.knowledge.managers_mail_team
         if leads.any():
             lp, li = person[leads], item[leads]
             lens = np.diff(org.reports_indptr)[lp]

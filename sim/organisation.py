@@ -226,12 +226,13 @@ class _Builder:
 
 def _lattice_ties(members: np.ndarray, mean_ties: float, rng: np.random.Generator, rewire: float = 0.1):
     """Small-world ties inside one group (Watts-Strogatz style, numpy): neighbours in hierarchy order,
-    a share ``rewire`` of them moved to a random member.  Returns endpoint arrays."""
+    a share ``rewire`` of them moved to a random member.  With ``mean_ties >= len(members) - 1`` and
+    no rewiring everyone knows everyone.  Returns endpoint arrays."""
     m = len(members)
     if m < 2 or mean_ties <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     half = max(1, int(round(mean_ties / 2)))
-    half = min(half, (m - 1) // 2 or 1)
+    half = min(half, m // 2)
     local = np.arange(m)
     u = np.repeat(local, half)
     v = (u + np.tile(np.arange(1, half + 1), m)) % m
@@ -270,7 +271,7 @@ def generate(org_cfg, rng: np.random.Generator) -> _Builder:
         heads.append(ids[0])
         b.tie(ids[1:], manager[1:])
         b.tie(ids[0], ceo)
-        b.tie(*_lattice_ties(ids, org_cfg.ties_within_department, rng))
+        b.tie(*_lattice_ties(ids, org_cfg.ties_within_department, rng, org_cfg.rewire_share))
     role, dept, _ = b.arrays()
     internal = np.arange(b.n)
     b.tie(*_random_cross_ties(internal, dept, org_cfg.ties_across_departments, rng))
@@ -356,7 +357,7 @@ def import_org_chart(path: str | Path, org_cfg, rng: np.random.Generator) -> tup
     b.tie(who, man_a[who])
     internal = np.flatnonzero(dept_a >= 0)
     for d in range(len(names)):
-        b.tie(*_lattice_ties(internal[dept_a[internal] == d], org_cfg.ties_within_department, rng))
+        b.tie(*_lattice_ties(internal[dept_a[internal] == d], org_cfg.ties_within_department, rng, org_cfg.rewire_share))
     b.tie(*_random_cross_ties(internal, dept_a, org_cfg.ties_across_departments, rng))
     extra = {c: [r[c] for r in rows] for c in rows[0] if c not in required}
     return b, [r["id"] for r in rows], extra

@@ -89,8 +89,11 @@ class Organisation(_Section):
     """Internal staff per department, the department head included."""
     span_of_control: Annotated[int, Field(ge=2, le=100)] = 6
     """Direct reports per manager; 5-10 is usual (Urwick's classic range)."""
-    ties_within_department: Annotated[float, Field(ge=0, le=200)] = 6.0
+    ties_within_department: Annotated[float, Field(ge=0, le=200_000)] = 6.0
     """Mean number of informal ties a person has inside the department, besides reporting lines."""
+    rewire_share: Share = 0.1
+    """Share of in-department ties moved to a random colleague (Watts & Strogatz 1998: a little
+    rewiring keeps clustering and makes paths short)."""
     ties_across_departments: Annotated[float, Field(ge=0, le=50)] = 1.0
     """Mean number of weak ties to other departments (Granovetter 1973: these carry news across)."""
     executive_team_ties: bool = True
@@ -201,6 +204,11 @@ class Knowledge(_Section):
     their team).  The same 0.5 as on the stream, so that willingness to share favours neither side."""
     stream_share_propensity: Share = 0.5
     """Chance that a stream user who learns an item posts it to a space where it is not visible yet."""
+    managers_mail_team: bool = True
+    """Managers and executives who mail an item on also mail their whole team."""
+    retell_for_ticks: Ticks = 0
+    """After learning an item, people pass it on again every tick, with the same propensity, for
+    this many ticks (0: once, when they learn it).  Rumour-style spreading; costly in big runs."""
 
 
 class Decisions(_Section):

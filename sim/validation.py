@@ -102,6 +102,60 @@ def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
     return scenario, out
 
 
+def _rounds_until_all_know(model_runs, members):
+    """Per item: ticks from birth until every one of ``members`` knew it (items that never got there
+    are left out and counted)."""
+    out, missing = [], 0
+    for model, _, all_known in model_runs:
+        kb = model.knowledge
+        for item in range(kb.n_items):
+            ticks = np.flatnonzero(all_known[:, item]) if item < all_known.shape[1] else []
+            if len(ticks):
+                out.append(ticks[0] - kb.born[item])
+            else:
+                missing += 1
+    return np.array(out, float), missing
+
+
+def case_v2(overrides, seeds, quick):
+    """Push gossip rounds on a complete graph, at several sizes."""
+    sizes = (64, 256) if quick else (64, 256, 1024)
+    ticks = ["ticks=1200"] if quick else []
+    checks, data = [], {}
+    means = {}
+    for n in sizes:
+        path = VALIDATION / "v2_gossip.toml"
+        scenario = load_scenario(path, [f"organisation.people_per_department={n}", *ticks, *overrides])
+        members = None
+        runs = []
+        for seed in seeds[:4]:
+            model = OrgModel(scenario, seed=seed)
+            members = np.flatnonzero(model.org.department == 0)
+            flags = []
+            while model.now < scenario.ticks:
+                model.step()
+                kb = model.knowledge
+                flags.append(kb.known[members, : kb.n_items].all(axis=0))
+            width = model.knowledge.n_items
+            all_known = np.array([np.pad(f, (0, width - len(f))) for f in flags]) if flags else np.zeros((0, width), bool)
+            runs.append((model, None, all_known))
+        rounds, missing = _rounds_until_all_know(runs, members)
+        target = math.log2(n) + math.log(n)
+        means[n] = rounds
+        params = f"n={n}, items={len(rounds)}" + (f", {missing} never complete" if missing else "")
+        mean, se = _mean_se(rounds)
+        checks.append(Check("V2", "rounds until all know (theory: band [log2 n + ln n, +2])", params, mean,
+                            mean - _t(len(rounds), 0.95) * se, mean + _t(len(rounds), 0.95) * se, target + 1, 1 + _t(len(rounds), 0.999) * se))
+    small, big = sizes[0], sizes[-1]
+    growth = means[big].mean() - means[small].mean()
+    theory = (math.log2(big) + math.log(big)) - (math.log2(small) + math.log(small))
+    se = math.sqrt(means[big].var(ddof=1) / len(means[big]) + means[small].var(ddof=1) / len(means[small]))
+    checks.append(Check("V2", f"growth of rounds from n={small} to n={big}", f"log2 n + ln n grows by {theory:.2f}", growth,
+                        growth - 1.96 * se, growth + 1.96 * se, theory, 2 + _t(len(means[big]), 0.999) * se))
+    data["rounds"] = means
+    return checks, data
+
+
 def case_v3(overrides, seeds, quick):
     size = ["organisation.people_per_department=1000", "ticks=250"] if quick else []
     s, runs = _runs(VALIDATION / "v3_bass.toml", size + overrides, seeds)
@@ -237,6 +291,7 @@ def case_v7(overrides, seeds, quick):
 
 
 CASES = {
+    "V2": case_v2,
     "V3": case_v3,
     "V4": case_v4,
     "V4-chain": lambda o, s, q: case_v4(o, s, q, chain=True),

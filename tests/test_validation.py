@@ -93,3 +93,10 @@ def test_routing_that_ignores_the_hierarchy_fails_v7(monkeypatch):
     monkeypatch.setattr(email.EmailChannel, "_logical_next", lambda self, frm, target: target.astype(np.int32).copy())
     checks, _ = run_cases(["V7"], quick=True, replications=4)
     assert not checks[0].passed and checks[0].simulated < 0.1  # only mail to or from the top
+
+
+def test_gossip_that_is_a_tick_slow_per_round_fails_v2(monkeypatch):
+    real = email.EmailChannel.send
+    monkeypatch.setattr(email.EmailChannel, "send", lambda self, sender, target, kind, payload, now: real(self, sender, target, kind, payload, now + 1))
+    checks, _ = run_cases(["V2"], quick=True, overrides=["ticks=600"])
+    assert not checks[0].passed and not checks[1].passed  # twice the rounds at both sizes
