@@ -183,8 +183,8 @@ class OrgModel(mesa.Model):
         return cfg.background_items_per_tick * share * factor
 
     # ------------------------------------------------------------------ knowledge
-    def _share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False) -> None:
-        """Pass newly learned items on: stream users post, others mail a CC list of ties."""
+    def _share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False, retelling: bool = False) -> None:
+        """Pass items on: stream users post, others mail a CC list of ties."""
         if len(person) == 0:
             return
         rng, k = self.rngs["sharing"], self.config.knowledge
@@ -192,8 +192,8 @@ class OrgModel(mesa.Model):
         on_stream = self.adopted[person] & self.in_a_space[person] if self.stream_live else np.zeros(len(person), bool)
         posting = on_stream & (always | (u < k.stream_share_propensity))
         mailing = ~on_stream & (always | (u < k.email_share_propensity))
-        if posting.any():
-            self._post_items(person[posting], item[posting], now)
+        if posting.any():  # in rumour mode (retelling on) every post counts, visible or not
+            self._post_items(person[posting], item[posting], now, bump=retelling or k.retell_for_ticks > 0)
         if mailing.any():
             self._mail_items(person[mailing], item[mailing], now)
 
@@ -211,7 +211,7 @@ class OrgModel(mesa.Model):
             return
         active = until >= now
         self.retellers = (person[active], item[active], until[active])
-        self._share(person[active], item[active], now)
+        self._share(person[active], item[active], now, retelling=True)
 
     def _routine_mail(self, now: int) -> None:
         """Routine mail between uniformly random internal colleagues (``email.random_mail_per_tick``)."""
@@ -248,8 +248,14 @@ class OrgModel(mesa.Model):
         first.sort()
         self.email.send(sender[first], to[first], MessageKind.KNOWLEDGE, payload[first], now)
 
-    def _post_items(self, person: np.ndarray, item: np.ndarray, now: int) -> None:
-        """Post each item to the widest space of the poster's where it is not visible yet."""
+    def _post_items(self, person: np.ndarray, item: np.ndarray, now: int, bump: bool = False) -> None:
+        """Post each item to the widest space of the poster's where it is not visible yet; a retelling
+        (``bump``) posts to the poster's widest space whatever is visible there."""
+        if bump:
+            first = self.spaces.person_indptr[person]
+            has = np.diff(self.spaces.person_indptr)[person] > 0
+            self.stream.post(person[has], self.spaces.person_indices[first[has]], MessageKind.KNOWLEDGE, item[has], now)
+            return
         self._grow_visibility(int(item.max()) + 1)
         sp = self.spaces
         order = self.rngs["sharing"].permutation(len(person))

@@ -102,6 +102,69 @@ def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
     return scenario, out
 
 
+def logistic(t, beta: float, n: int):
+    """SI on a complete graph: i(t) = 1 / (1 + (n - 1) e^(-beta t)), starting from one of n."""
+    return 1 / (1 + (n - 1) * np.exp(-beta * np.asarray(t, float)))
+
+
+def _fit_beta(curve: np.ndarray, n: int) -> float:
+    """Slope of a logistic fitted with a free midpoint, so that the random start of a spread from one
+    person (which shifts the curve in time) does not bias the rate."""
+    from scipy.optimize import curve_fit
+
+    t = np.arange(len(curve))
+    mid0 = float(np.argmax(curve >= 0.5)) if (curve >= 0.5).any() else len(curve) / 2
+    try:
+        (beta, _), _ = curve_fit(lambda t, b, m: 1 / (1 + np.exp(-b * (t - m))), t, curve, p0=(4 / len(curve), mid0), maxfev=5000)
+        return float(beta)
+    except RuntimeError:  # no logistic fits (e.g. a jump): a logistic rises from 10 % to 90 % in 2 ln 9 / beta
+        rise = float(np.argmax(curve >= 0.9) - np.argmax(curve >= 0.1))
+        return 2 * math.log(9) / max(rise, 1.0)
+
+
+def case_v1(overrides, seeds, quick):
+    """Stream spread on a complete graph against the logistic curve."""
+    # quick: half the people with half the background keeps beta = a N / B
+    size = ["ticks=700", "organisation.people_per_department=100", "stream.background_items_per_tick=20100"] if quick else ["ticks=1500"]
+    s = load_scenario(VALIDATION / "v1_logistic.toml", size + overrides)
+    seeds = seeds[:4] if quick else seeds
+    window = None
+    curves, fitted, t50s = [], [], []
+    for seed in seeds:
+        model = OrgModel(s, seed=seed)
+        n = model.knowledge.n_internal
+        beta = s.stream.attention_items_per_tick * n / s.stream.background_items_per_tick  # a = beta B / N
+        window = window or int(3 * math.log(n - 1) / beta)
+        per_tick = []
+        while model.now < s.ticks:
+            model.step()
+            kb = model.knowledge
+            per_tick.append(kb.count[: kb.n_items, :2].sum(axis=1) / n)  # employees + managers = everyone here
+        kb = model.knowledge
+        for item in np.flatnonzero(kb.born + window <= s.ticks):
+            c = np.array([row[item] if item < len(row) else 0.0 for row in per_tick[kb.born[item]: kb.born[item] + window]])
+            curves.append(c)
+            fitted.append(_fit_beta(c, n))
+            t50s.append(float(kb.t50[item]))
+    t = np.arange(window)
+    # the model's one-tick step: i' = i + (1 - i)(1 - (1 - beta/n)^(n i)); fit it like the data
+    disc = np.zeros(window)
+    disc[0] = 1 / n
+    for k in range(1, window):
+        disc[k] = disc[k - 1] + (1 - disc[k - 1]) * (1 - (1 - beta / n) ** (n * disc[k - 1]))
+    gap_beta = abs(_fit_beta(disc, n) - beta)
+    # from one informed person the start is a Yule process, I(t) ~ W e^(beta t) with W ~ Exp(1): the
+    # curve is the logistic shifted by -ln(W)/beta, whose mean is Euler's gamma / beta
+    t50_theory = (math.log(n - 1) + np.euler_gamma) / beta
+    gap_t50 = abs(float(np.argmax(disc >= 0.5)) - math.log(n - 1) / beta) + 1  # discrete steps, one tick of rounding
+    params = f"N={n}, beta={beta:.3g}, items={len(curves)}"
+    checks = [
+        _check("V1", "fitted beta (per tick)", params, fitted, beta, gap_beta),
+        _check("V1", "time to 50 % (ticks): (ln(N-1) + gamma) / beta", params, t50s, t50_theory, gap_t50),
+    ]
+    return checks, {"t": t, "curves": np.array(curves), "theory": logistic(t, beta, n), "beta": beta}
+
+
 def _rounds_until_all_know(model_runs, members):
     """Per item: ticks from birth until every one of ``members`` knew it (items that never got there
     are left out and counted)."""
@@ -291,6 +354,7 @@ def case_v7(overrides, seeds, quick):
 
 
 CASES = {
+    "V1": case_v1,
     "V2": case_v2,
     "V3": case_v3,
     "V4": case_v4,
@@ -335,6 +399,34 @@ def validation_figures(data: dict, folder: Path) -> list[Path]:
         fig.savefig(folder / name, dpi=110)
         paths.append(folder / name)
 
+    if "V1" in data:
+        d = data["V1"]
+        fig = Figure(figsize=(6.5, 4), layout="constrained")
+        ax = fig.subplots()
+        for c in d["curves"]:
+            ax.plot(d["t"][: len(c)], c, color="C0", alpha=0.2, lw=0.8)
+        ax.plot(d["t"], d["theory"], "k--", lw=1.5, label=f"logistic, beta={d['beta']:.3g}, from one person")
+        ax.plot(d["t"] + np.euler_gamma / d["beta"], d["theory"], "k:", lw=1.2, label="shifted by gamma/beta (mean random start)")
+        ax.plot([], [], color="C0", label="simulated items (aligned at birth)")
+        ax.set(xlabel="ticks since the item was born", ylabel="share informed", title="V1: stream spread on a complete graph")
+        ax.legend(fontsize=8)
+        save(fig, "v1_logistic.png")
+    if "V2" in data:
+        rounds = data["V2"]["rounds"]
+        fig = Figure(figsize=(6.5, 4), layout="constrained")
+        ax = fig.subplots()
+        ns = sorted(rounds)
+        x = np.log2(ns)
+        lo = np.array([math.log2(n) + math.log(n) for n in ns])
+        ax.fill_between(x, lo, lo + 2, color="0.85", label="log2 n + ln n + [0, 2]")
+        for xi, n in zip(x, ns):
+            jitter = np.random.default_rng(0).uniform(-0.08, 0.08, len(rounds[n]))
+            ax.scatter(xi + jitter, rounds[n], s=6, color="C0", alpha=0.4)
+            ax.scatter([xi], [rounds[n].mean()], color="C3", zorder=3, s=30, label="mean" if n == ns[0] else None)
+        ax.set_xticks(x, [str(n) for n in ns])
+        ax.set(xlabel="n (people, log scale)", ylabel="rounds until everyone knows", title="V2: push gossip on a complete graph")
+        ax.legend(fontsize=8)
+        save(fig, "v2_gossip.png")
     if "V3" in data:
         d = data["V3"]
         fig = Figure(figsize=(6.5, 4), layout="constrained")

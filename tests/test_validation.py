@@ -100,3 +100,11 @@ def test_gossip_that_is_a_tick_slow_per_round_fails_v2(monkeypatch):
     monkeypatch.setattr(email.EmailChannel, "send", lambda self, sender, target, kind, payload, now: real(self, sender, target, kind, payload, now + 1))
     checks, _ = run_cases(["V2"], quick=True, overrides=["ticks=600"])
     assert not checks[0].passed and not checks[1].passed  # twice the rounds at both sizes
+
+
+def test_a_feed_that_ignores_attention_fails_v1(monkeypatch):
+    import sim.channels.stream as stream
+
+    monkeypatch.setattr(stream, "stochastic_round", lambda x, rng, size=None: np.full(len(np.atleast_1d(x)), 10**9, dtype=np.int64))
+    checks, _ = run_cases(["V1"], quick=True, overrides=["ticks=400"])
+    assert not checks[0].passed and checks[0].simulated > 2 * checks[0].theory  # everyone reads every post
