@@ -123,6 +123,16 @@ class Organisation:
     def is_external(self) -> np.ndarray:
         return np.isin(self.role, EXTERNAL_ROLES)
 
+    def tree_distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Hops between u and v along the reporting tree (vectorised)."""
+        u, v = np.asarray(u), np.asarray(v)
+        common = np.zeros(len(u), np.int64)
+        top = np.minimum(self.level[u], self.level[v])
+        for d in range(1, self.ancestors.shape[0]):
+            same = (d <= top) & (self.ancestors[np.minimum(d, self.ancestors.shape[0] - 1), u] == self.ancestors[np.minimum(d, self.ancestors.shape[0] - 1), v])
+            common = np.where(same, d, common)
+        return self.level[u] + self.level[v] - 2 * common
+
     def lowest_common_manager(self, people: list[int]) -> int:
         """The lowest person in the tree above or at all of ``people``."""
         common = int(people[0])

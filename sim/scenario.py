@@ -140,8 +140,10 @@ class Email(_Section):
     expire_after_ticks: Annotated[int, Field(ge=1)] = 80
     """Mail unread this long is never read (Kooti et al. 2015: under load people answer a smaller
     share, not later). 80 ticks = two working weeks."""
-    routing: Literal["direct", "through_channels"] = "through_channels"
-    """through_channels: without a tie, internal mail goes up to the common manager and down."""
+    routing: Literal["direct", "through_channels", "closest_contact"] = "through_channels"
+    """direct: to the recipient; through_channels: without a tie, up to the common manager and down;
+    closest_contact: each holder passes it to whichever of its contacts (ties and manager) is closest
+    to the recipient in the reporting tree (Dodds, Watts & Sabel 2003: pseudo-global knowledge)."""
     recipients_per_share: Annotated[int, Field(ge=1, le=50)] = 3
     """Size of the CC list when someone passes knowledge on by mail."""
     random_mail_per_tick: Rate = 0.0

@@ -148,3 +148,15 @@ def test_every_message_is_delivered_dropped_expired_or_in_flight():
     assert sent > 1000
     assert sent == final + ch.dropped_total + ch.expired_total + ch.in_flight
     assert ch.dropped_total > 0 and ch.expired_total > 0 and final > 0
+
+
+def test_closest_contact_routing_gets_nearer_every_hop_and_arrives():
+    org, ch = channel("email.routing='closest_contact'", "organisation.ties_across_departments=2")
+    staff = np.flatnonzero(org.role == Role.EMPLOYEE)
+    u, v = int(staff[0]), int(staff[-1])
+    ch.send(u, v, MessageKind.KNOWLEDGE, 5, now=0)
+    log = run_until_delivered(ch, 0, 40)
+    path = [u] + [r for _, r, _, _ in log]
+    dist = org.tree_distance(np.array(path), np.full(len(path), v))
+    assert path[-1] == v and log[-1][3] and (np.diff(dist) < 0).all()
+    assert len(path) - 1 <= tree_distance(org, u, v)  # never longer than the way through channels

@@ -85,7 +85,7 @@ class EmailChannel:
         self.is_gatekeeper = org.role == Role.GATEKEEPER
         self.is_customer = org.role == Role.CUSTOMER
         self.is_partner = org.role == Role.PARTNER
-        self.through_channels = email_cfg.routing == "through_channels"
+        self.routing = email_cfg.routing
         self.has_gates = bool(self.is_gatekeeper.any())
         self.box = np.empty((0, len(COLUMNS)), np.int64)
         self.sent_by = np.zeros(n, np.int64)
@@ -102,9 +102,12 @@ class EmailChannel:
         return self.has_gates and (self.gk.remove_at_tick is None or now < self.gk.remove_at_tick)
 
     def _logical_next(self, frm: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """Next logical holder: the target itself, or one step along the reporting tree."""
-        if not self.through_channels:
+        """Next logical holder: the target itself, one step along the reporting tree, or the contact
+        closest to the target (see ``email.routing``)."""
+        if self.routing == "direct":
             return target.copy()
+        if self.routing == "closest_contact":
+            return self._closest_contact(frm, target)
         org = self.org
         direct = org.has_tie(frm, target) | (frm == target)
         lv_f, lv_t = org.level[frm], org.level[target]
@@ -113,6 +116,23 @@ class EmailChannel:
         down = org.ancestors[np.minimum(lv_f + 1, org.ancestors.shape[0] - 1), target]
         up = org.manager[frm]
         return np.where(direct, target, np.where(is_above, down, up)).astype(np.int32)
+
+    def _closest_contact(self, frm: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """For each message, the holder's contact (ties, manager) nearest the target in the tree;
+        reporting lines are ties, so every step gets closer and the walk ends at the target."""
+        org = self.org
+        frm, target = np.asarray(frm, np.int64), np.asarray(target, np.int64)
+        lens = org.degree[frm]
+        msg = np.repeat(np.arange(len(frm)), lens)
+        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        contact = org.ties_indices[np.repeat(org.ties_indptr[frm], lens) + offs].astype(np.int64)
+        dist = org.tree_distance(contact, target[msg])
+        order = np.lexsort((contact, dist, msg))  # nearest first, then lowest id: deterministic
+        first = np.unique(msg[order], return_index=True)[1]
+        best = np.full(len(frm), -1, np.int64)
+        best[msg[order][first]] = contact[order][first]
+        best = np.where(frm == target, target, best)
+        return np.where(best < 0, org.manager[frm], best).astype(np.int32)
 
     def _gate_candidates(self, frm: np.ndarray, hop: np.ndarray) -> np.ndarray:
         """Gatekeepers between ``frm`` and ``hop``, shape (3, m), -1 where none, in crossing order."""
