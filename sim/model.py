@@ -122,7 +122,7 @@ class OrgModel(mesa.Model):
         self._share(new_p, new_i, now)
         self._remember_retellers(np.concatenate([origins, new_p]), np.concatenate([items, new_i]), now)
         self._deadlines(now)
-        self.email.end_tick()
+        self.email.end_tick(now)
         self.recorder.record(now)
         self.now += 1
 

@@ -144,8 +144,11 @@ class Email(_Section):
     """direct: to the recipient; through_channels: without a tie, up to the common manager and down;
     closest_contact: each holder passes it to whichever of its contacts (ties and manager) is closest
     to the recipient in the reporting tree (Dodds, Watts & Sabel 2003: pseudo-global knowledge)."""
-    recipients_per_share: Annotated[int, Field(ge=1, le=50)] = 3
-    """Size of the CC list when someone passes knowledge on by mail."""
+    recipients_per_share: Annotated[int, Field(ge=0, le=50)] = 3
+    """Size of the CC list when someone passes knowledge on by mail (0: managers mail only their team,
+    others do not mail)."""
+    send_capacity_per_tick: Annotated[int, Field(ge=1)] | None = None
+    """Mails a person can write per tick; more wait in their outbox, oldest first.  null: no limit."""
     random_mail_per_tick: Rate = 0.0
     """Routine mails per tick between uniformly random pairs of internal people (Poisson), routed like
     any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers."""

@@ -101,7 +101,7 @@ def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
             model.step()
             if observe is not None:
                 per_tick.append(observe(model))
-        out.append((model, model.tables(), np.array(per_tick)))
+        out.append((model, model.tables(), per_tick))
     return scenario, out
 
 
@@ -168,13 +168,26 @@ def case_v1(overrides, seeds, quick):
     return checks, {"t": t, "curves": np.array(curves), "theory": logistic(t, beta, n), "beta": beta}
 
 
-def _rounds_until_all_know(model_runs, members):
+def _all_know(model, members: np.ndarray) -> np.ndarray:
+    kb = model.knowledge
+    return kb.known[members, : kb.n_items].all(axis=0)
+
+
+def _rounds_until_all_know(model_runs, members, origin: int | None = None, quiet_before: int = 0):
     """Per item: ticks from birth until every one of ``members`` knew it (items that never got there
-    are left out and counted)."""
+    are left out and counted).  ``model_runs`` hold, per tick, which items everybody knew.  With
+    ``quiet_before``, only items with no other item born within that many ticks of them count."""
     out, missing = [], 0
-    for model, _, all_known in model_runs:
+    for model, _, per_tick in model_runs:
         kb = model.knowledge
+        width = kb.n_items
+        all_known = np.array([np.pad(f, (0, width - len(f))) for f in per_tick]) if len(per_tick) else np.zeros((0, width), bool)
         for item in range(kb.n_items):
+            if origin is not None and kb.origin[item] != origin:
+                continue
+            others = np.delete(kb.born[: kb.n_items], item)
+            if quiet_before and (np.abs(others - kb.born[item]) <= quiet_before).any():
+                continue
             ticks = np.flatnonzero(all_known[:, item]) if item < all_known.shape[1] else []
             if len(ticks):
                 out.append(ticks[0] - kb.born[item])
@@ -200,11 +213,8 @@ def case_v2(overrides, seeds, quick):
             flags = []
             while model.now < scenario.ticks:
                 model.step()
-                kb = model.knowledge
-                flags.append(kb.known[members, : kb.n_items].all(axis=0))
-            width = model.knowledge.n_items
-            all_known = np.array([np.pad(f, (0, width - len(f))) for f in flags]) if flags else np.zeros((0, width), bool)
-            runs.append((model, None, all_known))
+                flags.append(_all_know(model, members))
+            runs.append((model, None, flags))
         rounds, missing = _rounds_until_all_know(runs, members)
         target = math.log2(n) + math.log(n)
         means[n] = rounds
@@ -258,7 +268,7 @@ def case_v4(overrides, seeds, quick, chain=False):
     lam, mu = s.knowledge.market_signals_per_tick, s.gatekeepers.capacity_per_tick
     warm = min(500, s.ticks // 10)
     params = f"lambda={lam}, mu={mu}, T={s.ticks}"
-    per_gate = np.array([obs[warm:].mean(axis=0) for _, _, obs in runs])  # (runs, gatekeepers)
+    per_gate = np.array([np.asarray(obs)[warm:].mean(axis=0) for _, _, obs in runs])  # (runs, gatekeepers)
     sojourn = np.array([(t["knowledge"]["t_first_ticks"].astype(float) - 1)[t["knowledge"]["born_tick"] >= warm].mean() for _, t, _ in runs])
     rate = np.array([((t["knowledge"]["born_tick"] >= warm).sum()) / (s.ticks - warm) for _, t, _ in runs])
     name = "V4-chain" if chain else "V4"
@@ -330,6 +340,16 @@ def case_v6(overrides, seeds, quick):
     s2, runs2 = _runs(VALIDATION / "v6_broadcast.toml", stream + overrides, seeds[:2])
     k2 = [t["knowledge"][t["knowledge"]["origin"] == root] for _, t, _ in runs2]
     checks.append(_check("V6", "one stream post, full attention: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k2], 1.0))
+    # one mail per tick per manager, readable the next tick: the last of b reports waits b ticks, at
+    # each of L levels, so the last person knows after b x L ticks
+    one_by_one = ["email.send_capacity_per_tick=1", "email.delivery_delay_ticks=1", "email.recipients_per_share=0"]
+    internal = np.flatnonzero(org.department >= 0)
+    _, runs3 = _runs(VALIDATION / "v6_broadcast.toml", one_by_one + overrides, seeds[:2], observe=lambda m: _all_know(m, internal))
+    # branching level by level (the CEO's is the number of departments): b x L for a uniform b-ary tree
+    reports = np.bincount(org.manager[internal][org.manager[internal] >= 0], minlength=org.n)
+    branching = [int(reports[internal[org.level[internal] == lv]].max()) for lv in range(depth)]
+    rounds, _ = _rounds_until_all_know(runs3, internal, origin=root, quiet_before=2 * sum(branching))  # a broadcast of its own
+    checks.append(_check("V6", "one mail per tick per manager: time until all know (ticks)", f"branching by level {branching}, W=1, N={org.n}", rounds, sum(branching)))
     return checks, {"checks": checks}
 
 

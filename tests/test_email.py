@@ -41,11 +41,11 @@ def test_inbox_is_fifo_at_exact_capacity():
     org, ch = channel("email.reading_capacity_per_tick=2")
     for payload in range(7):
         ch.send(1, 2, MessageKind.KNOWLEDGE, payload, now=0)
-    ch.end_tick()
+    ch.end_tick(0)
     assert ch.backlog[2] == 7  # counted at the end of the tick they were sent
     log = run_until_delivered(ch, 0, 10)
     assert [(t, p) for t, _, p, _ in log] == [(1, 0), (1, 1), (2, 2), (2, 3), (3, 4), (3, 5), (4, 6)]
-    ch.end_tick()
+    ch.end_tick(10)
     assert ch.peak_backlog[2] == 7 and ch.backlog[2] == 0
 
 
@@ -160,3 +160,16 @@ def test_closest_contact_routing_gets_nearer_every_hop_and_arrives():
     dist = org.tree_distance(np.array(path), np.full(len(path), v))
     assert path[-1] == v and log[-1][3] and (np.diff(dist) < 0).all()
     assert len(path) - 1 <= tree_distance(org, u, v)  # never longer than the way through channels
+
+
+def test_a_send_capacity_spreads_a_team_mail_over_ticks():
+    org, ch = channel("email.send_capacity_per_tick=2")
+    for t in range(4):
+        if t == 0:
+            ch.send(1, np.arange(2, 9), MessageKind.KNOWLEDGE, np.arange(7), now=0)
+        ch.end_tick(t)
+        assert ch.tick_sent == (2 if t < 3 else 1) and len(ch.outbox) == max(0, 5 - 2 * t)
+        ch.start_tick()
+        ch.step(t + 1)
+    log = run_until_delivered(ch, 4, 8)
+    assert not log and ch.sent_by[1] == 7  # all out, in order: payloads 0,1 first

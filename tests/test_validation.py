@@ -86,7 +86,19 @@ def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
 
     monkeypatch.setattr(email.EmailChannel, "send", late)
     checks, _ = run_cases(["V6"], quick=True)
-    assert [c.passed for c in checks] == [False, False, True]  # mail is late at every level; the stream is not
+    # mail is late at every level; the stream is not; mail that waits in an outbox is sent when released
+    assert [c.passed for c in checks] == [False, False, True, True]
+
+
+def test_a_send_capacity_that_is_not_enforced_fails_v6(monkeypatch):
+    def release_all(self, now):
+        rows, self.outbox = self.outbox, self.outbox[:0]
+        rows[:, email.READY] = now + self.cfg.delivery_delay_ticks
+        self._dispatch(rows)
+
+    monkeypatch.setattr(email.EmailChannel, "_release", release_all)
+    checks, _ = run_cases(["V6"], quick=True)
+    assert [c.passed for c in checks] == [True, True, True, False]
 
 
 def test_routing_that_ignores_the_hierarchy_fails_v7(monkeypatch):

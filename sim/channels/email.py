@@ -88,6 +88,7 @@ class EmailChannel:
         self.routing = email_cfg.routing
         self.has_gates = bool(self.is_gatekeeper.any())
         self.box = np.empty((0, len(COLUMNS)), np.int64)
+        self.outbox = np.empty((0, len(COLUMNS)), np.int64)  # written, not yet sent (send capacity)
         self.sent_by = np.zeros(n, np.int64)
         self.read_by = np.zeros(n, np.int64)
         self.backlog = np.zeros(n, np.int64)
@@ -183,10 +184,32 @@ class EmailChannel:
         rows[:, AT] = self._route(sender, hop, rows[:, CLEARED], now)
         rows[:, READY] = now + self.cfg.delivery_delay_ticks
         rows[:, KIND] = kind
-        self.box = np.concatenate([self.box, rows])
-        self.sent_by += np.bincount(sender, minlength=len(self.sent_by))
-        self.tick_sent += m
+        if self.cfg.send_capacity_per_tick is None:
+            self._dispatch(rows)
+        else:
+            self.outbox = np.concatenate([self.outbox, rows])  # sent at the end of the tick, in order
         return m
+
+    def _dispatch(self, rows: np.ndarray) -> None:
+        self.box = np.concatenate([self.box, rows])
+        self.sent_by += np.bincount(rows[:, ORIGIN], minlength=len(self.sent_by))
+        self.tick_sent += len(rows)
+
+    def _release(self, now: int) -> None:
+        """Each person sends at most ``send_capacity_per_tick`` of their written mails, oldest first."""
+        if len(self.outbox) == 0:
+            return
+        who = self.outbox[:, ORIGIN]
+        order = np.argsort(who, kind="stable")
+        sorted_who = who[order]
+        start = np.flatnonzero(np.concatenate([[True], sorted_who[1:] != sorted_who[:-1]]))
+        rank = np.empty(len(who), np.int64)
+        rank[order] = np.arange(len(who)) - np.repeat(start, np.diff(start, append=len(who)))
+        go = rank < self.cfg.send_capacity_per_tick
+        rows = self.outbox[go]
+        rows[:, READY] = now + self.cfg.delivery_delay_ticks
+        self.outbox = self.outbox[~go]
+        self._dispatch(rows)
 
     # ---------------------------------------------------------------- serving
     def _slots(self, holders: np.ndarray) -> np.ndarray:
@@ -238,8 +261,9 @@ class EmailChannel:
         """Reset the per-tick counters (mail can be sent before and after the inboxes are served)."""
         self.tick_sent = self.tick_read = 0
 
-    def end_tick(self) -> None:
-        """Count every inbox at the end of the tick, after all of the tick's mail has been sent."""
+    def end_tick(self, now: int) -> None:
+        """Send what the send capacity allows, then count every inbox at the end of the tick."""
+        self._release(now)
         self.backlog = np.bincount(self.box[:, AT], minlength=self.org.n)
         np.maximum(self.peak_backlog, self.backlog, out=self.peak_backlog)
 
