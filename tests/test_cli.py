@@ -71,7 +71,7 @@ def test_compare_replicates_and_writes_report_figures_and_summary(tmp_path, caps
     "args, expected",
     [
         (["run", "nowhere.toml"], "nowhere.toml: file: no such scenario file"),
-        (["run", "{s}/email_open.toml", "--set", "email.routing=sideways"], "email.routing: must be one of 'direct' or 'through_channels' (got 'sideways')"),
+        (["run", "{s}/email_open.toml", "--set", "email.routing=sideways"], "email.routing: must be one of 'direct', 'through_channels' or 'closest_contact' (got 'sideways')"),
         (["run", "{s}/email_open.toml", "--set", "organisation.partners=0", "--set", "gatekeepers.bridges=['partner']"], "gatekeepers.bridges: a partner gatekeeper needs organisation.partners > 0"),
         (["compare", "{s}/email_open.toml", "{s}/email_open.toml"], "names must differ"),
         (["validate", "{s}/email_open.toml", "--set", "ticks=0"], "ticks: Input should be greater than or equal to 1 (got 0)"),

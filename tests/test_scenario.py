@@ -42,7 +42,7 @@ def problems(text="", overrides=(), source="x.toml"):
         ("ticks = 'many'", [], "ticks", "valid integer"),
         ("ticks = 0", [], "ticks", "greater than or equal to 1"),
         ("", ["email.background_share=1.5"], "email.background_share", "less than or equal to 1"),
-        ("", ["email.routing=sideways"], "email.routing", "'direct' or 'through_channels'"),
+        ("", ["email.routing=sideways"], "email.routing", "'direct', 'through_channels' or 'closest_contact'"),
         ("", ["gatekeepers.bridges=['upward','moat']"], "gatekeepers.bridges.1", "must be one of"),
         ("", ["organisation.sales_department=legal"], "organisation.sales_department", "must be one of"),
         ("", ["organisation.partners=0", "gatekeepers.bridges=['partner']"], "gatekeepers.bridges", "partner gatekeeper needs"),
