@@ -83,7 +83,7 @@ def headline_sentences(stats: pd.DataFrame, order: list[str]) -> list[str]:
     """Plain-language lines for the main metrics, each scenario against the first."""
     base, lines = order[0], []
     wording = {
-        "decision_latency_median": ("decisions are", "faster", "slower"),
+        "decision_latency_mean": ("decisions are, on average,", "faster", "slower"),
         "process_t50_median": ("process know-how reaches half the staff", "faster", "slower"),
         "goal_t50_median": ("goals reach half the staff", "faster", "slower"),
         "market_t50_median": ("market signals reach half the staff", "faster", "slower"),

@@ -17,6 +17,7 @@ __all__ = ["METRICS", "headline", "format_table"]
 
 # name -> (label, unit, better: "lower"/"higher")
 METRICS = {
+    "decision_latency_mean": ("decision latency, mean", "ticks", "lower"),
     "decision_latency_median": ("decision latency, median", "ticks", "lower"),
     "decision_latency_p90": ("decision latency, 90th percentile", "ticks", "lower"),
     "decisions_open_share": ("decisions still open at the end", "share", "lower"),
@@ -49,6 +50,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     decided = d[d["decided_tick"].notna()]
     lat = decided["latency_ticks"].astype(float)
     out = {
+        "decision_latency_mean": float(lat.mean()) if len(lat) else math.nan,
         "decision_latency_median": float(lat.median()) if len(lat) else math.nan,
         "decision_latency_p90": float(lat.quantile(0.9)) if len(lat) else math.nan,
         "decisions_open_share": float(d["decided_tick"].isna().mean()) if len(d) else math.nan,
