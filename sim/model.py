@@ -21,6 +21,7 @@ import numpy as np
 import mesa
 
 from .agents import AGENT_CLASS
+from .arrays import csr_rows
 from .channels.email import EmailChannel, MessageKind
 from .channels.stream import StreamChannel, build_spaces
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision, ORIGIN_ROLE
@@ -238,11 +239,9 @@ class OrgModel(mesa.Model):
         leads = np.isin(org.role[person], (Role.MANAGER, Role.EXECUTIVE)) & self.config.knowledge.managers_mail_team
         if leads.any():
             lp, li = person[leads], item[leads]
-            lens = np.diff(org.reports_indptr)[lp]
-            offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-            team = org.reports_indices[np.repeat(org.reports_indptr[lp], lens) + offs]
+            lead, team = csr_rows(org.reports_indptr, org.reports_indices, lp)
             internal = org.department[team] >= 0
-            senders.append(np.repeat(lp, lens)[internal]), payloads.append(np.repeat(li, lens)[internal]), to.append(team[internal])
+            senders.append(lp[lead][internal]), payloads.append(li[lead][internal]), to.append(team[internal])
         sender, payload, to = np.concatenate(senders), np.concatenate(payloads), np.concatenate(to)
         first = np.unique((payload * org.n + sender) * org.n + to, return_index=True)[1]  # one copy per recipient
         first.sort()
@@ -260,10 +259,7 @@ class OrgModel(mesa.Model):
         sp = self.spaces
         order = self.rngs["sharing"].permutation(len(person))
         person, item = person[order], item[order]
-        lens = np.diff(sp.person_indptr)[person]
-        pair = np.repeat(np.arange(len(person)), lens)
-        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        space = sp.person_indices[np.repeat(sp.person_indptr[person], lens) + offs]
+        pair, space = csr_rows(sp.person_indptr, sp.person_indices, person)
         free = self.visible_until[space, item[pair]] < now
         pair, space = pair[free], space[free]
         first_pair = np.unique(pair, return_index=True)[1]  # widest free space per poster

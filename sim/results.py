@@ -46,7 +46,6 @@ class Recorder:
         self.filled = 0
         self.gatekeepers = model.org.members(Role.GATEKEEPER)
         self.staff = np.flatnonzero(model.org.role != Role.GATEKEEPER)
-        self.internal = model.org.department >= 0
 
     def record(self, now: int) -> None:
         m = self.model

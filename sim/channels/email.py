@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..arrays import csr_rows, fifo_rank
 from ..organisation import Organisation, Role
 
 __all__ = ["EmailChannel", "Delivered", "MessageKind", "stochastic_round"]
@@ -123,10 +124,8 @@ class EmailChannel:
         reporting lines are ties, so every step gets closer and the walk ends at the target."""
         org = self.org
         frm, target = np.asarray(frm, np.int64), np.asarray(target, np.int64)
-        lens = org.degree[frm]
-        msg = np.repeat(np.arange(len(frm)), lens)
-        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        contact = org.ties_indices[np.repeat(org.ties_indptr[frm], lens) + offs].astype(np.int64)
+        msg, contact = csr_rows(org.ties_indptr, org.ties_indices, frm)
+        contact = contact.astype(np.int64)
         dist = org.tree_distance(contact, target[msg])
         order = np.lexsort((contact, dist, msg))  # nearest first, then lowest id: deterministic
         first = np.unique(msg[order], return_index=True)[1]
@@ -199,13 +198,9 @@ class EmailChannel:
         """Each person sends at most ``send_capacity_per_tick`` of their written mails, oldest first."""
         if len(self.outbox) == 0:
             return
-        who = self.outbox[:, ORIGIN]
-        order = np.argsort(who, kind="stable")
-        sorted_who = who[order]
-        start = np.flatnonzero(np.concatenate([[True], sorted_who[1:] != sorted_who[:-1]]))
-        rank = np.empty(len(who), np.int64)
-        rank[order] = np.arange(len(who)) - np.repeat(start, np.diff(start, append=len(who)))
-        go = rank < self.cfg.send_capacity_per_tick
+        order, _, _, rank = fifo_rank(self.outbox[:, ORIGIN])
+        go = np.zeros(len(order), bool)
+        go[order[rank < self.cfg.send_capacity_per_tick]] = True
         rows = self.outbox[go]
         rows[:, READY] = now + self.cfg.delivery_delay_ticks
         self.outbox = self.outbox[~go]
@@ -231,15 +226,9 @@ class EmailChannel:
         expired = waited >= self.cfg.expire_after_ticks
         self.expired_total += int(expired.sum())
         ready = np.flatnonzero((waited >= 0) & ~expired)
-        holders = box[ready, AT]
-        order = np.argsort(holders, kind="stable")
-        ready, holders = ready[order], holders[order]
-        new_holder = np.ones(len(holders), bool)
-        np.not_equal(holders[1:], holders[:-1], out=new_holder[1:])
-        start = np.flatnonzero(new_holder)
-        counts = np.diff(start, append=len(holders))
-        rank = np.arange(len(holders)) - np.repeat(start, counts)
-        slots = self._slots(holders[start])
+        order, start, counts, rank = fifo_rank(box[ready, AT])
+        ready = ready[order]
+        slots = self._slots(box[ready[start], AT])
         read = np.sort(ready[rank < np.repeat(slots, counts)])  # arrival order among forwarded mail
 
         msg = box[read]

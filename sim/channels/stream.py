@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..arrays import csr_rows, fifo_rank, ranges
 from .email import stochastic_round
 
 __all__ = ["StreamChannel", "Spaces", "build_spaces", "Reads"]
@@ -150,12 +151,9 @@ class StreamChannel:
         if len(self.mention_person) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         ready = np.flatnonzero(self.posts["tick"][self.mention_post] < now)
-        who = self.mention_person[ready]
-        order = np.argsort(who, kind="stable")
-        ready, who = ready[order], who[order]
-        starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(who) else np.empty(0, np.int64)
-        rank = np.arange(len(who)) - np.repeat(starts, np.diff(np.r_[starts, len(who)]))
-        got = np.sort(ready[rank < budget[who]])
+        order, _, _, rank = fifo_rank(self.mention_person[ready])
+        ready = ready[order]
+        got = np.sort(ready[rank < budget[self.mention_person[ready]]])
         budget -= np.bincount(self.mention_person[got], minlength=len(budget))
         person, post = self.mention_person[got].astype(np.int64), self.mention_post[got]
         keep = np.ones(len(self.mention_person), bool)
@@ -169,12 +167,8 @@ class StreamChannel:
         new = np.arange(np.searchsorted(ticks, now - 1, "left"), np.searchsorted(ticks, now - 1, "right"))
         if len(new) == 0:
             return np.empty(0, np.int32), np.empty(0, np.int64)
-        sp_ = self.posts["space"][new]
-        starts, ends = self.spaces.members_indptr[sp_], self.spaces.members_indptr[sp_ + 1]
-        lens = ends - starts
-        post = np.repeat(new, lens)
-        offs = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
-        person = self.spaces.members_indices[np.repeat(starts, lens) + offs]
+        which, person = csr_rows(self.spaces.members_indptr, self.spaces.members_indices, self.posts["space"][new])
+        post = new[which]
         keep = reading[person] & (person != self.posts["author"][post])
         return person[keep], post[keep]
 
@@ -228,7 +222,7 @@ class StreamChannel:
         for (ip, posts, ptr), k in zip(chunks, m_take):
             if k.any():
                 got_person.append(np.repeat(rows, k))
-                got_post.append(posts[_ranges(ip[rows] + ptr[rows], k)])
+                got_post.append(posts[ranges(ip[rows] + ptr[rows], k)])
                 ptr[rows] += k
         self.unread_entries -= int(m_take.sum())
         return np.concatenate(got_person), np.concatenate(got_post)
@@ -238,7 +232,3 @@ def _unread(chunk) -> int:
     indptr, _, ptr = chunk
     return int(indptr[-1] - ptr.sum())
 
-
-def _ranges(start: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Indices of the concatenated ranges [start[i], start[i] + lens[i])."""
-    return np.arange(lens.sum()) + np.repeat(start - (np.cumsum(lens) - lens), lens)

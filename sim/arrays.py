@@ -1,0 +1,39 @@
+"""Two array idioms the channels and the model use everywhere: gathering rows of a CSR structure,
+and ranking items first-come-first-served within groups.  Both are plain numpy, no Python loop.
+
+>>> ranges(np.array([10, 3]), np.array([2, 3])).tolist()
+[10, 11, 3, 4, 5]
+>>> order, starts, counts, rank = fifo_rank(np.array([7, 5, 7, 5, 7]))
+>>> order.tolist(), rank.tolist()
+([1, 3, 0, 2, 4], [0, 1, 0, 1, 2])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ranges", "csr_rows", "fifo_rank"]
+
+
+def ranges(start: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Indices of the concatenated ranges ``[start[i], start[i] + lens[i])``."""
+    return np.arange(lens.sum()) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+
+
+def csr_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of the given CSR rows, concatenated: ``(position in rows, entry)``."""
+    lens = indptr[np.asarray(rows) + 1] - indptr[rows]
+    return np.repeat(np.arange(len(lens)), lens), indices[ranges(indptr[rows], lens)]
+
+
+def fifo_rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Group items by key, keeping arrival order within a key.  Returns ``order`` (a stable sort by
+    key), each group's ``starts`` and ``counts`` in that order, and each sorted item's ``rank`` in
+    its group (0 = first come)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    new = np.ones(len(keys), bool)
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    counts = np.diff(starts, append=len(keys))
+    return order, starts, counts, np.arange(len(keys)) - np.repeat(starts, counts)
