@@ -12,10 +12,11 @@ Layers, data flowing one way: scenario (validated config) -> organisation (array
 from .model import OrgModel
 from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 from .organisation import Organisation, OrganisationError, Role
+from .attribute import attribute  # the function; the module stays importable as ``from sim.attribute import ...``
 
 __all__ = [
     "OrgModel", "Scenario", "ScenarioError", "Organisation", "OrganisationError", "Role",
-    "load_scenario", "load_scenario_text", "run_scenario", "compare", "sweep",
+    "load_scenario", "load_scenario_text", "run_scenario", "compare", "sweep", "attribute",
 ]
 
 

@@ -6,15 +6,17 @@ agents act on the few messages that need judgement: decision requests, asks and 
 Rules (``Person.on_decision_message``):
 - the owner, on any message about a decision, becomes aware of it and asks every holder whose
   input it lacks (its own input it has already);
-- a holder, asked (or seeing the decision's thread in the stream), sends its input to the owner once;
+- a holder, asked (or seeing the decision's thread in the stream), produces its input, which takes
+  time, and sends it to the owner; asked again after giving it, it sends it again;
 - the owner, on an input, records it and decides when all inputs are in.
+Follow-ups and deadlines are the decision desk's (:mod:`sim.decision_desk`).
 """
 
 from __future__ import annotations
 
 import mesa
 
-from .channels.email import MessageKind
+from .messages import MessageKind
 from .decisions import Decision
 from .organisation import Role
 
@@ -36,18 +38,20 @@ class Person(mesa.Agent):
         return bool(self.model.adopted[self.index])
 
     def on_decision_message(self, decision: Decision, kind: int, sender: int, now: int) -> None:
-        """React to a decision message read in an inbox or a feed."""
+        """React to a decision message read in an inbox or a feed (addressed, or seen in its thread)."""
         me = self.index
-        if me == decision.owner and decision.is_open:
+        if not decision.is_open:
+            return
+        if me == decision.owner:
             if decision.owner_aware is None:
                 self.become_aware(decision, now)
-            if kind in (MessageKind.INPUT, MessageKind.REQUEST) and sender in decision.holders:  # a request carries the originator's input
-                decision.received.add(sender)
+            if kind in (MessageKind.INPUT, MessageKind.REQUEST) and sender in decision.holders and sender not in decision.received:
+                decision.received.add(sender)  # a request carries the originator's input
                 decision.involved.add(sender)
                 if decision.complete:
                     self.decide(decision, now)
-        elif me in decision.holders and me not in decision.given and kind in (MessageKind.ASK, MessageKind.REQUEST):
-            self.give_input(decision, now)
+        elif me in decision.holders and kind in (MessageKind.ASK, MessageKind.REQUEST):
+            self.work_on_input(decision, now)
 
     def become_aware(self, decision: Decision, now: int) -> None:
         decision.owner_aware = now
@@ -55,20 +59,38 @@ class Person(mesa.Agent):
         if self.index in decision.holders:
             decision.given.add(self.index)
             decision.received.add(self.index)
-        missing = [h for h in decision.holders if h not in decision.given]
+        missing = [h for h in decision.holders if h not in decision.received]
         if missing:
-            self.model.communicate(self.index, missing, MessageKind.ASK, decision, now)
+            self.ask(decision, missing, now)
         elif decision.complete:
             self.decide(decision, now)
 
+    def ask(self, decision: Decision, holders: list[int], now: int) -> None:
+        for h in holders:
+            decision.asked[h] = now
+        self.model.communicate(self.index, holders, MessageKind.ASK, decision, now)
+
+    def work_on_input(self, decision: Decision, now: int) -> None:
+        """Asked (or seeing the thread): produce the input, which takes ``input_effort_ticks`` on
+        average; an input already given is sent again at once (the first may have been lost)."""
+        me = self.index
+        if me in decision.working:
+            return
+        if me in decision.given:
+            self.give_input(decision, now)
+            return
+        decision.working.add(me)
+        self.model.decision_desk.schedule_input(me, decision, now)
+
     def give_input(self, decision: Decision, now: int) -> None:
+        decision.working.discard(self.index)
         decision.given.add(self.index)
         decision.involved.add(self.index)
         self.model.communicate(self.index, [decision.owner], MessageKind.INPUT, decision, now)
 
     def decide(self, decision: Decision, now: int) -> None:
         decision.decided = now
-        self.model.decisions_closed += 1
+        self.model.decision_desk.closed += 1
 
 
 class Employee(Person):

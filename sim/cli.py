@@ -1,4 +1,4 @@
-"""The ``orgsim`` command line: run, compare and validate scenarios.
+"""The ``orgsim`` command line: run, compare, attribute and validate scenarios.
 
 Bad input (scenario file, org chart, flag) ends with one line per problem on stderr, exit code 2,
 and nothing written.  Runs are written to a hidden temporary folder that is renamed into place
@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("--range", dest="ranges", action="append", default=[], metavar="dotted.key=low:high", required=True)
     sen.add_argument("--samples", type=_positive_int, default=16, help="base sample size N (sobol: N x (D + 2) points; morris: N x (D + 1))")
     experiment_options(sen, 1)
+    att = sub.add_parser("attribute", help="which factor causes which part of the difference between two scenarios (2^k factorial)")
+    att.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="A.toml B.toml: the reference and the target")
+    common(att)
+    att.add_argument("--factor", dest="factors", action="append", default=[], metavar="NAME=key1,key2,...",
+                     help="group these fields (keys may be prefixes) into one factor (repeatable); overrides the default grouping")
+    experiment_options(att, 5)
     chk = sub.add_parser("check", help="run the validation suite: the model against textbook results")
     chk.add_argument("--quick", action="store_true", help="small sizes (for CI)")
     chk.add_argument("--case", dest="cases", action="append", choices=list(VALIDATION_CASES), help="run only this case (repeatable)")
@@ -255,6 +261,34 @@ def cmd_sensitivity(args) -> int:
     return 0
 
 
+def cmd_attribute(args) -> int:
+    from .attribute import format_main_effects, plan_attribution, run_attribution
+
+    if len(args.scenarios) != 2:
+        raise _InputError([f"attribute: give exactly two scenario files, A and B (got {len(args.scenarios)})"])
+    a, b = _load_all(args.scenarios, args.overrides)
+    plan = plan_attribution(a, b, args.factors)
+    base_seed = 1 if args.seed is None else args.seed
+    out = args.out or _default_out(f"attribute-{a.name}-vs-{b.name}")
+    executor, scheduler = _executor(args)
+    start = time.monotonic()
+    result = run_attribution(plan, args.replications, out, base_seed, executor, args.workers, scheduler, not args.quiet,
+                             command=sys.argv, overrides=args.overrides, sources=tuple(args.scenarios))
+    factors = list(plan.factors)
+    for name in factors:
+        print(f"{name}: {', '.join(f['field'] for f in result.factors[name])}")
+    print()
+    print(format_main_effects(result.effects, factors))
+    print()
+    for line in result.sentences:
+        print(f"- {line}")
+    print(f"\n{len(factors)} factor{'' if len(factors) == 1 else 's'}, {len(plan.cells)} combinations x {args.replications} replications (base seed {base_seed}, "
+          f"common random numbers); {len(result.runs)} runs finished, in {time.monotonic() - start:.0f} s. "
+          f"Main effects and total {b.name} - {a.name} [95 % intervals]; metrics that are shares in percentage points.")
+    print(f"report: {result.report}\nresults: {out}/ (attribution.parquet, factors.json, figures/attribution.png, summary.parquet, runs/)")
+    return _failures(result, out)
+
+
 def cmd_check(args) -> int:
     from .validation import format_checks, run_cases, validation_figures
 
@@ -277,7 +311,8 @@ def cmd_validate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "check": cmd_check}[args.command]
+    handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "check": cmd_check,
+               "attribute": cmd_attribute}[args.command]
     try:
         return handler(args)
     except _InputError as exc:

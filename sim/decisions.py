@@ -9,9 +9,14 @@ departments.  Who decides:
   "exceptions escalate").  The originator's request has to reach them, usually through channels.
 - ``involved``: the originator, or for an external originator their internal contact.
 
+The mix of scopes (``decisions.scope_shares``: inputs from one team, one department, or across
+departments) decides how high escalation climbs, so the top does not own every decision.
+
 The owner learns of the decision from a request, asks the holders it has no input from, and decides
-when every input has arrived, or ``deadline_ticks`` after learning of it, with what arrived.
-A decision whose owner never hears of it (a request filtered out or unread) stays open.
+when every input has arrived, or ``deadline_ticks`` after learning of it, with what arrived.  Whoever
+waits follows up after ``patience_ticks`` (the originator re-sends the request, the owner re-asks a
+holder), up to ``max_follow_ups`` times, on either channel, so a filtered message delays rather than
+loses.  A decision stays open only while its people wait, or when the originator gave up (recorded).
 
 The protocol steps themselves are the agents' rules (``agents.py``); this module holds the record
 and draws new decisions.
@@ -26,7 +31,7 @@ import numpy as np
 
 from .organisation import Organisation, Role
 
-__all__ = ["Decision", "DecisionKind", "draw_decision", "choose_owner"]
+__all__ = ["Decision", "DecisionKind", "draw_decision", "choose_owner", "SCOPES"]
 
 
 class DecisionKind(IntEnum):
@@ -52,36 +57,54 @@ class Decision:
     owner: int
     holders: list[int]
     created: int
+    scope: str = "cross"
     space: int = -1  # stream space for its thread, -1 if none
     owner_aware: int | None = None
     decided: int | None = None
+    gave_up: int | None = None  # tick the originator stopped following up an unanswered request
     received: set[int] = field(default_factory=set)  # holders whose input the owner has
-    given: set[int] = field(default_factory=set)  # holders who have sent their input
+    given: set[int] = field(default_factory=set)  # holders who have sent their input at least once
+    working: set[int] = field(default_factory=set)  # holders producing their input
+    asked: dict[int, int] = field(default_factory=dict)  # holder -> tick last asked
     involved: set[int] = field(default_factory=set)
+    last_request: int = 0
+    follow_ups: int = 0
     gatekeepers_passed: int = 0
     messages_used: int = 0
 
     @property
     def is_open(self) -> bool:
-        return self.decided is None
+        return self.decided is None and self.gave_up is None
 
     @property
     def complete(self) -> bool:
         return self.received.issuperset(self.holders)
+
+    @property
+    def status(self) -> str:
+        if self.decided is not None:
+            return "decided" if self.complete else "decided_at_deadline"
+        if self.gave_up is not None:
+            return "given_up_unanswered"
+        return "waiting_for_owner" if self.owner_aware is None else "waiting_for_inputs"
 
     def record(self) -> dict:
         latency = None if self.decided is None else self.decided - self.created
         return {
             "decision_id": self.id,
             "kind": self.kind.name.lower(),
+            "scope": self.scope,
             "originator": self.originator,
             "owner": self.owner,
             "created_tick": self.created,
             "owner_aware_tick": self.owner_aware,
             "decided_tick": self.decided,
             "latency_ticks": latency,
+            "status": self.status,
             "inputs_required": len(self.holders),
             "inputs_received": len(self.received),
+            "contributors": len(self.received - {self.owner}),
+            "follow_ups": self.follow_ups,
             "people_involved": len(self.involved),
             "gatekeepers_passed": self.gatekeepers_passed,
             "messages_used": self.messages_used,
@@ -98,17 +121,38 @@ def choose_owner(org: Organisation, originator: int, holders: list[int], ownersh
     return owner
 
 
-def draw_decision(org: Organisation, kind: DecisionKind, inputs: int, rng: np.random.Generator, staff_by_dept: list[np.ndarray]) -> tuple[int, list[int]]:
-    """Draw an originator and the holders of the inputs a decision needs."""
+SCOPES = ("team", "department", "cross")
+
+
+def draw_decision(org: Organisation, kind: DecisionKind, inputs: int, scope_shares: dict, rng: np.random.Generator,
+                  staff_by_dept: list[np.ndarray], team_members) -> tuple[int, list[int], str]:
+    """Draw an originator, the holders of the inputs a decision needs and its scope.
+
+    The anchor is the originator, or an external originator's internal contact (who holds the first
+    input).  The other inputs come from the anchor's team, its department, or (``cross``) one from
+    the department and the rest from other departments."""
     pool = org.members(ORIGIN_ROLE[kind])
     originator = int(pool[rng.integers(len(pool))])
-    anchor = org.department[originator] if org.department[originator] >= 0 else org.department[org.manager[originator]]
     holders = [originator]
-    depts = [d for d in range(len(staff_by_dept)) if len(staff_by_dept[d]) and d != anchor]
-    for i in range(inputs - 1):
-        d = anchor if i == 0 or not depts else depts[rng.integers(len(depts))]
-        staff = staff_by_dept[d]
-        choice = [p for p in staff[rng.permutation(len(staff))[:inputs + 1]] if p not in holders]
-        if choice:
-            holders.append(int(choice[0]))
-    return originator, holders
+    anchor = originator
+    if org.department[originator] < 0:
+        anchor = int(org.manager[originator])
+        if inputs > 1:
+            holders.append(anchor)
+    weights = np.array([scope_shares.get(s, 0.0) for s in SCOPES], float)
+    scope = SCOPES[int(rng.choice(len(SCOPES), p=weights / weights.sum()))]
+    home = int(org.department[anchor])
+    others = [d for d in range(len(staff_by_dept)) if len(staff_by_dept[d]) and d != home]
+    for i in range(inputs - len(holders)):
+        if scope == "team":
+            candidates = team_members(anchor)
+        elif scope == "department" or i == 0 or not others:
+            candidates = staff_by_dept[home]
+        else:
+            candidates = staff_by_dept[others[rng.integers(len(others))]]
+        candidates = [int(p) for p in candidates if p not in holders]
+        if not candidates and scope == "team":
+            candidates = [int(p) for p in staff_by_dept[home] if p not in holders]
+        if candidates:
+            holders.append(candidates[rng.integers(len(candidates))])
+    return originator, holders, scope

@@ -84,7 +84,7 @@ def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[
 
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     axes = fig.subplots(1, 2)
-    for ax, col, title in zip(axes, ("gatekeeper_backlog", "email_in_flight"), ("mail waiting at gatekeepers", "mail waiting in all inboxes")):
+    for ax, col, title in zip(axes, ("gatekeeper_backlog", "in_flight"), ("messages waiting at gatekeepers", "tracked messages not yet read")):
         for name, frames in series.items():
             runs = _stack(frames, col)
             _band(ax, np.arange(runs.shape[1]), runs, name, colors[name])

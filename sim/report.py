@@ -25,7 +25,7 @@ from .summary import METRICS
 
 __all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table"]
 
-RATIO_UNITS = ("ticks", "messages")
+RATIO_UNITS = ("ticks", "messages", "hours/week")
 
 
 def _paired(summary: pd.DataFrame, metric: str, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,7 +87,7 @@ def headline_sentences(stats: pd.DataFrame, order: list[str]) -> list[str]:
         "process_t50_median": ("process know-how reaches half the staff", "faster", "slower"),
         "goal_t50_median": ("goals reach half the staff", "faster", "slower"),
         "market_t50_median": ("market signals reach half the staff", "faster", "slower"),
-        "messages_per_person": ("people handle", "fewer messages", "more messages"),
+        "reading_hours_per_week": ("people spend on reading", "less time", "more time"),
     }
     for name in order[1:]:
         for metric, (subject, better, worse) in wording.items():

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .messages import CHANNEL
 from .organisation import Group, Role
 
 __all__ = ["Recorder", "tables", "write_run", "write_table_atomic", "manifest_versions", "TIMESERIES_COLUMNS"]
@@ -29,12 +30,12 @@ KIND_NAMES = ("market", "goal", "process")
 GROUP_NAMES = tuple(g.name.lower() for g in Group)
 COVERAGE_COLUMNS = [f"informed_{k}_{g}" for k in KIND_NAMES for g in GROUP_NAMES]
 COUNTER_COLUMNS = [
-    "email_sent", "email_read", "email_in_flight", "email_backlog_max",
-    "gatekeeper_backlog", "gatekeeper_backlog_max", "email_expired", "email_filtered",
-    "stream_posts", "stream_reads", "stream_unread_entries",
-    "adoption_share", "decisions_created", "decisions_decided", "decisions_open",
+    "email_sent", "email_read", "stream_posts", "stream_read", "background_read",
+    "in_flight", "backlog_max", "gatekeeper_backlog", "gatekeeper_backlog_max", "expired", "filtered",
+    "reading_hours", "adoption_share", "decisions_created", "decisions_decided", "decisions_open",
 ]
 TIMESERIES_COLUMNS = ["tick", *COVERAGE_COLUMNS, *COUNTER_COLUMNS]
+FLOAT_COLUMNS = ("adoption_share", "reading_hours")
 
 
 class Recorder:
@@ -46,20 +47,26 @@ class Recorder:
         self.filled = 0
         self.gatekeepers = model.org.members(Role.GATEKEEPER)
         self.staff = np.flatnonzero(model.org.role != Role.GATEKEEPER)
+        self.peak_backlog = np.zeros(model.org.n, np.int64)
 
     def record(self, now: int) -> None:
         m = self.model
         if self.filled >= len(self.rows):
             self.rows = np.vstack([self.rows, np.full_like(self.rows, np.nan)])
-        backlog = m.email.backlog
+        att = m.attention
+        backlog = att.queued + att.in_transit()
+        np.maximum(self.peak_backlog, backlog, out=self.peak_backlog)
         gk = backlog[self.gatekeepers] if len(self.gatekeepers) else np.zeros(1, np.int64)
-        eligible = m.eligible
+        rows = m.last_read.rows
+        tracked = np.bincount(rows[:, CHANNEL], minlength=2) if len(rows) else np.zeros(2, np.int64)
+        desk = m.decision_desk
+        decided = desk.closed
         counters = [
-            m.email.tick_sent, m.email.tick_read, m.email.in_flight, backlog[self.staff].max(initial=0),
-            gk.sum(), gk.max(initial=0), m.email.expired_total, m.email.dropped_total,
-            m.stream.tick_posts, m.stream.tick_reads, m.stream.unread_entries,
-            m.adopted[eligible].mean() if eligible.any() else 0.0,
-            len(m.decisions), m.decisions_closed, len(m.decisions) - m.decisions_closed,
+            m.mail.tick_sent, tracked[0], m.stream.tick_posts, tracked[1], int(m.last_read.per_channel.sum()) - len(rows),
+            m.tracked_in_flight(), backlog[self.staff].max(initial=0), gk.sum(), gk.max(initial=0),
+            int(att.expired.sum()), int(m.router.dropped.sum()),
+            m.tick_read_minutes / 60.0, m.adoption.share(),
+            len(desk.decisions), decided, len(desk.decisions) - decided,
         ]
         self.rows[self.filled] = [now, *m.knowledge.mean_coverage().ravel(), *counters]
         self.filled += 1
@@ -67,21 +74,29 @@ class Recorder:
 
 def timeseries_table(model) -> pd.DataFrame:
     df = pd.DataFrame(model.recorder.rows[: model.recorder.filled], columns=TIMESERIES_COLUMNS)
-    ints = ["tick", *[c for c in COUNTER_COLUMNS if c != "adoption_share"]]
+    ints = ["tick", *[c for c in COUNTER_COLUMNS if c not in FLOAT_COLUMNS]]
     return df.astype({c: "int64" for c in ints})
 
 
+DECISION_COLUMNS = [
+    "decision_id", "kind", "scope", "originator", "owner", "owner_level", "created_tick", "owner_aware_tick", "decided_tick",
+    "latency_ticks", "status", "inputs_required", "inputs_received", "contributors", "follow_ups", "people_involved",
+    "gatekeepers_passed", "messages_used",
+]
+
+
 def decisions_table(model) -> pd.DataFrame:
-    cols = [
-        "decision_id", "kind", "originator", "owner", "created_tick", "owner_aware_tick", "decided_tick",
-        "latency_ticks", "inputs_required", "inputs_received", "people_involved", "gatekeepers_passed", "messages_used",
-    ]
-    df = pd.DataFrame([d.record() for d in model.decisions], columns=cols)
+    records = [d.record() for d in model.decisions]
+    for r in records:
+        r["owner_level"] = int(model.org.level[r["owner"]])
+    df = pd.DataFrame(records, columns=DECISION_COLUMNS)
     for c in ("owner_aware_tick", "decided_tick", "latency_ticks"):
         df[c] = df[c].astype("Int64")
-    for c in ("decision_id", "originator", "owner", "created_tick", "inputs_required", "inputs_received", "people_involved", "gatekeepers_passed", "messages_used"):
+    for c in ("decision_id", "originator", "owner", "owner_level", "created_tick", "inputs_required", "inputs_received",
+              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used"):
         df[c] = df[c].astype("int64")
-    df["kind"] = df["kind"].astype("string")
+    for c in ("kind", "scope", "status"):
+        df[c] = df[c].astype("string")
     return df
 
 
@@ -114,6 +129,8 @@ def people_table(model) -> pd.DataFrame:
     org = model.org
     names = np.array(org.department_names + ["(external)"], dtype=object)
     known = model.knowledge.known[:, : model.knowledge.n_items].sum(axis=1)
+    weeks = max(model.now, 1) * model.config.tick_hours / 40.0
+    reads = model.attention.read_total
     return pd.DataFrame({
         "person": np.arange(org.n, dtype=np.int64),
         "external_id": pd.array(_external_ids(org), dtype="string"),
@@ -123,14 +140,29 @@ def people_table(model) -> pd.DataFrame:
         "manager": org.manager.astype(np.int64),
         "ties": org.degree.astype(np.int64),
         "uses_stream": model.adopted.copy(),
-        "email_sent": model.email.sent_by,
-        "email_read": model.email.read_by,
-        "stream_posts": model.stream.posted_by,
-        "stream_reads": model.stream.read_by,
-        "peak_backlog": model.email.peak_backlog,
+        "activity_weight": model.sharing.weight.astype(float),
+        "email_sent": model.mail.sent_by.copy(),
+        "stream_posts": model.stream.posted_by.copy(),
+        "email_read": reads[0].copy(),
+        "stream_read": reads[1].copy(),
+        "reading_hours_per_week": model.read_minutes() / 60.0 / weeks,
+        "writing_hours_per_week": model.write_minutes() / 60.0 / weeks,
+        "screened": model.router.screened_count.copy(),
+        "utilisation": _utilisation(model),
+        "peak_backlog": model.recorder.peak_backlog.copy(),
         "items_known": known.astype(np.int64),
         **{f"attr_{name}": pd.array(list(values) + [None] * (org.n - len(values)), dtype="string") for name, values in org.attributes.items()},
     })
+
+
+def _utilisation(model) -> np.ndarray:
+    """Gatekeepers: messages screened over what their capacity could have handled; NaN for others."""
+    out = np.full(model.org.n, np.nan)
+    gk = model.org.role == Role.GATEKEEPER
+    capacity = model.config.gatekeepers.capacity_per_tick * max(model.now, 1)
+    if gk.any() and capacity > 0:
+        out[gk] = model.router.screened_count[gk] / capacity
+    return out
 
 
 def _external_ids(org) -> list:

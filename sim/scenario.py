@@ -12,7 +12,7 @@ own keys are merged over the base's, table by table.
 
 >>> s = load_scenario_text('name = "tiny"\\nticks = 10')
 >>> s.ticks, s.email.routing
-(10, 'through_channels')
+(10, 'direct')
 """
 
 from __future__ import annotations
@@ -127,56 +127,102 @@ class Gatekeepers(_Section):
     """Tick from which no new message is routed via gatekeepers (a change programme's phase-out)."""
 
 
-class Email(_Section):
-    """Email-style channel: inboxes with limited reading capacity, read oldest first."""
+class Attention(_Section):
+    """How much people read and what reading and writing cost, the same on both channels."""
 
-    reading_capacity_per_tick: Rate = 12.0
-    """Messages a person can read per working hour."""
-    background_share: Share = 0.75
-    """Share of that capacity taken by mail the model does not represent: about 120 mails a day
-    sent and received per business user (Radicati 2015-19, unverified), i.e. ~9 received an hour."""
+    reading_minutes_per_tick: Annotated[float, Field(ge=0, le=1_000_000)] = 20.0
+    """Minutes of an hour at the desk a person can spend reading messages, mail and feed together
+    (assumption: a third of the hour; actual use is set by the load, about 17 minutes an hour with the
+    defaults, McKinsey 2012's 28 % of the week)."""
+    read_minutes_per_item: Annotated[float, Field(gt=0, le=600)] = 1.0
+    """Minutes to read one message or feed item, either channel (assumption, chosen so that the
+    Radicati volumes below give McKinsey's 28 % of the week: 88 reads + 34 writes a day = 139 min)."""
+    write_minutes_per_message: Annotated[float, Field(ge=0, le=600)] = 1.5
+    """Minutes to write one mail or post, either channel (assumption, as above)."""
+    available_share: Share = 0.75
+    """Share of working hours a person is at the desk (not in meetings or focus time) and reads; the
+    hours away are drawn at random each tick (assumption)."""
+
+
+class Load(_Section):
+    """Traffic the model does not track one by one, queued and read like everything else."""
+
+    received_per_tick: Annotated[float, Field(ge=0, le=1_000_000)] = 11.0
+    """Background messages arriving per person and tick: about 88 received a day (Radicati 2015,
+    about 122 sent and received per business user a day; unverified) over 8 working hours."""
+    sent_per_tick: Annotated[float, Field(ge=0, le=10_000)] = 4.25
+    """Background messages written per person and tick (34 a day, same source); they cost writing time."""
+    stream_share: Share = 0.3
+    """Share of a stream user's background that arrives as feed items instead of mail (assumption)."""
+    level_shares: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=3, max_length=3)] = [0.25, 0.35, 0.40]
+    """Background by reading priority: addressed to me, shared with a group I am in, routine
+    (assumption).  Normalised to sum to one."""
+
+
+class People(_Section):
+    """People differ in how much they pass on (participation inequality)."""
+
+    read_only_share: Share = 0.6
+    """Share of people who never pass knowledge on, on either channel (SWOOP 2022/23: about 60 % of
+    enterprise-social-network users only read; Nielsen 2006's 90-9-1 as the reference)."""
+    activity_sigma: Annotated[float, Field(ge=0, le=5)] = 1.0
+    """Spread of the contributors' activity: log-normal sigma of each person's weight on the share
+    propensity, scaled to a mean of one over contributors (assumption; 0 makes everyone alike)."""
+
+
+class Email(_Section):
+    """Email-style channel: messages to named people or lists, held in inboxes."""
+
     delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
     """Ticks from sending until a message can be read (1 = readable the next tick)."""
-    expire_after_ticks: Annotated[int, Field(ge=1)] = 80
+    expire_after_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 40
     """Mail unread this long is never read (Kooti et al. 2015: under load people answer a smaller
-    share, not later). 80 ticks = two working weeks."""
-    routing: Literal["direct", "through_channels", "closest_contact"] = "through_channels"
-    """direct: to the recipient; through_channels: without a tie, up to the common manager and down;
-    closest_contact: each holder passes it to whichever of its contacts (ties and manager) is closest
-    to the recipient in the reporting tree (Dodds, Watts & Sabel 2003: pseudo-global knowledge)."""
-    recipients_per_share: Annotated[int, Field(ge=0, le=50)] = 3
-    """Size of the CC list when someone passes knowledge on by mail (0: managers mail only their team,
-    others do not mail)."""
+    share, not later). 40 ticks = one working week, the same as the stream's feed by default."""
+    routing: Literal["direct", "through_channels", "closest_contact"] = "direct"
+    """How addressed mail travels (see :mod:`sim.routing`): direct: to the recipient;
+    through_channels: without a tie, up to the common manager and down; closest_contact: each holder
+    passes it to whichever of its contacts is closest to the recipient in the reporting tree (Dodds,
+    Watts & Sabel 2003)."""
     send_capacity_per_tick: Annotated[int, Field(ge=1)] | None = None
-    """Mails a person can write per tick; more wait in their outbox, oldest first.  null: no limit."""
+    """Mails a person can send per tick (a CC list counts once per recipient); more wait in their
+    outbox, oldest first.  null: no limit.  Posts have no such limit (a gap)."""
     random_mail_per_tick: Rate = 0.0
     """Routine mails per tick between uniformly random pairs of internal people (Poisson), routed like
     any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers."""
 
 
 class Stream(_Section):
-    """Stream-style channel: posts to spaces, read from followers' feeds, newest first."""
+    """Stream-style channel: posts to spaces, read from followers' feeds."""
 
     enabled: bool = False
     launch_tick: Ticks = 0
-    attention_items_per_tick: Rate = 4.0
-    """Feed items a stream user reads per tick."""
-    background_items_per_tick: Rate = 6.0
-    """Feed items per tick from activity the model does not represent, at full adoption; scales with
-    the share of adopters (a busier stream is a noisier one)."""
-    feed_ttl_ticks: Annotated[int, Field(ge=1, le=2000)] = 16
-    """Items older than this drop out of the feed unread (two working days)."""
+    delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
+    """Ticks from posting until a post can be read (the same as mail by default)."""
+    feed_ttl_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 40
+    """Feed items older than this drop out unread (the same as mail's expiry by default)."""
+    routing: Literal["direct", "through_channels", "closest_contact"] = "direct"
+    """How @mentions travel, with the same choices as ``email.routing``."""
+    mentions_bypass_gatekeepers: bool = False
+    """True lets @mentions past the gatekeepers that screen mail (an assistant screens both by default)."""
+    feed_attention_share: Share = 1.0
+    """Share of feed items (posts in followed spaces, background) a stream user ever looks at; the
+    rest scroll by unseen.  @mentions are always seen.  1.0 treats the feed like the inbox."""
     company_space: bool = True
     department_spaces: bool = True
+    team_spaces: bool = True
+    """Each manager's team has a space (as each team has a mail list)."""
     communities: Annotated[int, Field(ge=0, le=1000)] = 0
-    """Cross-department community spaces."""
+    """Cross-department community spaces (also mail lists)."""
     community_membership_share: Share = 0.2
     """Chance that a person (or an included external) belongs to a given community."""
+    community_departments: list[str] | None = None
+    """Departments whose people may join communities; null means all."""
     externals_in_communities: bool = False
     """Partners and customers join the community spaces (the community-centric strategy)."""
     policy: Literal["open", "restricted"] = "open"
     restricted_attention_factor: Share = 0.25
-    """Under a "not during work" policy, the share of normal attention left for the stream."""
+    """Under a "not during work" policy, the share of feed items still looked at, of background
+    posting still made, and of visible use that drives imitation."""
 
 
 class Adoption(_Section):
@@ -195,8 +241,11 @@ class Adoption(_Section):
     """Per-tick chance that a user goes back to email only."""
 
 
+AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "community", "company"], Annotated[float, Field(ge=0)]], Field(min_length=1)]
+
+
 class Knowledge(_Section):
-    """Knowledge items: born at an origin, passed on with some propensity."""
+    """Knowledge items: born at an origin, passed on with some propensity to an audience."""
 
     market_signals_per_tick: Rate = 0.125
     """Market signals born per tick at customers and partners (one a working day; assumption)."""
@@ -204,13 +253,24 @@ class Knowledge(_Section):
     """Management goals born per tick at executives (one a working week; assumption)."""
     process_per_tick: Rate = 0.125
     """Process know-how born per tick at employees (one a working day; assumption)."""
-    email_share_propensity: Share = 0.5
-    """Chance that someone who learns an item mails it on (to a CC list of ties; managers also to
-    their team).  The same 0.5 as on the stream, so that willingness to share favours neither side."""
-    stream_share_propensity: Share = 0.5
-    """Chance that a stream user who learns an item posts it to a space where it is not visible yet."""
-    managers_mail_team: bool = True
-    """Managers and executives who mail an item on also mail their whole team."""
+    share_propensity: Share = 0.5
+    """Mean chance that someone who learns an item passes it on (times their activity weight, see
+    ``[people]``), on either channel (assumption)."""
+    stream_share_propensity: Share | None = None
+    """A different propensity for stream users; null: the same as ``share_propensity``."""
+    audience: AudienceWeights = {"ties": 0.55, "team": 0.25, "department": 0.1, "community": 0.05, "company": 0.05}
+    """Weights of the audience a share goes to, on either channel: ``ties_per_share`` named ties (a CC
+    list / @mentions), the team, the department, a community the sharer is in, the whole company
+    (assumption; kinds the sharer has no group of are left out)."""
+    stream_audience: AudienceWeights | None = None
+    """Different audience weights for stream users; null: the same as ``audience``."""
+    ties_per_share: Annotated[int, Field(ge=0, le=50)] = 3
+    """Named recipients of a share to ties."""
+    managers_share_with_team: bool = True
+    """Managers and executives who pass an item on also send it to their team (either channel)."""
+    leak_share: Share = 0.0
+    """Share of internal items (goals, process know-how) that reach partners and customers when shared
+    with an audience that holds them; 0: internal items never reach externals."""
     retell_for_ticks: Ticks = 0
     """After learning an item, people pass it on again every tick, with the same propensity, for
     this many ticks (0: once, when they learn it).  Rumour-style spreading; costly in big runs."""
@@ -228,6 +288,9 @@ class Decisions(_Section):
     """Internal improvements per tick, at a random employee (assumption)."""
     inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
     """People whose input is needed, the originator included."""
+    scope_shares: dict[Literal["team", "department", "cross"], Annotated[float, Field(ge=0)]] = {"team": 0.4, "department": 0.35, "cross": 0.25}
+    """Where the other inputs come from: the originator's (or contact's) team, department, or other
+    departments (assumption).  Under escalation the scope decides how high the owner sits."""
     ownership: Literal["escalation", "involved"] = "escalation"
     """escalation: the lowest manager over all input holders decides; involved: the originator (or
     the originator's internal contact) decides."""
@@ -235,6 +298,13 @@ class Decisions(_Section):
     """From this tick on, new decisions are owned by the people involved."""
     deadline_ticks: Annotated[int, Field(ge=1)] = 80
     """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived."""
+    patience_ticks: Annotated[int, Field(ge=1, le=100_000)] = 16
+    """Ticks whoever waits for an answer (the originator for the owner, the owner for an input) waits
+    before following up with the same message again, on either channel (assumption: two working days)."""
+    max_follow_ups: Annotated[int, Field(ge=0, le=100)] = 3
+    """Follow-ups before giving up; a request given up leaves its decision open, recorded with why."""
+    input_effort_ticks: Annotated[float, Field(ge=0, le=10_000)] = 2.0
+    """Mean ticks a holder takes to produce an input once asked (exponential; assumption)."""
 
 
 class Scenario(_Section):
@@ -248,6 +318,9 @@ class Scenario(_Section):
     seed: Annotated[int, Field(ge=0)] = 1
     organisation: Organisation = Organisation()
     gatekeepers: Gatekeepers = Gatekeepers()
+    attention: Attention = Attention()
+    load: Load = Load()
+    people: People = People()
     email: Email = Email()
     stream: Stream = Stream()
     adoption: Adoption = Adoption()
@@ -286,8 +359,19 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
             problems.append(("knowledge.market_signals_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_tick))
     if s.stream.enabled and s.stream.launch_tick >= s.ticks:
         problems.append(("stream.launch_tick", f"must be below ticks ({s.ticks})", s.stream.launch_tick))
-    if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.communities):
-        problems.append(("stream.enabled", "a stream needs at least one space (company_space, department_spaces or communities)", True))
+    if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.team_spaces or s.stream.communities):
+        problems.append(("stream.enabled", "a stream needs at least one space (company_space, department_spaces, team_spaces or communities)", True))
+    if sum(s.load.level_shares) <= 0 and s.load.received_per_tick > 0:
+        problems.append(("load.level_shares", "at least one share must be above zero", s.load.level_shares))
+    for field, weights in (("knowledge.audience", s.knowledge.audience), ("knowledge.stream_audience", s.knowledge.stream_audience)):
+        if weights is not None and sum(weights.values()) <= 0:
+            problems.append((field, "at least one weight must be above zero", weights))
+    if sum(s.decisions.scope_shares.values()) <= 0:
+        problems.append(("decisions.scope_shares", "at least one share must be above zero", s.decisions.scope_shares))
+    if generated and s.stream.community_departments is not None:
+        for d in s.stream.community_departments:
+            if d not in names:
+                problems.append(("stream.community_departments", f"must name departments in {sorted(names)}", d))
     return problems
 
 

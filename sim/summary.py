@@ -13,15 +13,19 @@ import math
 import numpy as np
 import pandas as pd
 
+from .survival import km_quantile, restricted_mean
+
 __all__ = ["METRICS", "headline", "format_table"]
 
 # name -> (label, unit, better: "lower"/"higher")
 METRICS = {
-    "decision_latency_mean": ("decision latency, mean", "ticks", "lower"),
-    "decision_latency_median": ("decision latency, median", "ticks", "lower"),
-    "decision_latency_p90": ("decision latency, 90th percentile", "ticks", "lower"),
-    "decisions_open_share": ("decisions still open at the end", "share", "lower"),
+    "decision_latency_mean": ("decision latency, restricted mean (open = censored)", "ticks", "lower"),
+    "decision_latency_median": ("decision latency, Kaplan-Meier median", "ticks", "lower"),
+    "decision_latency_p90": ("decision latency, Kaplan-Meier 90th percentile", "ticks", "lower"),
+    "decisions_open_share": ("decisions not taken by the end", "share", "lower"),
+    "decisions_given_up_share": ("decisions given up unanswered", "share", "lower"),
     "decision_input_coverage": ("inputs present when decided", "share", "higher"),
+    "decision_contributors": ("contributors per decision (besides the owner)", "people", "higher"),
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),
     "process_t50_median": ("process know-how: time to 50 % of staff", "ticks", "lower"),
@@ -32,7 +36,10 @@ METRICS = {
     "goal_coverage_employees": ("goals known by employees", "share", "higher"),
     "process_coverage_employees": ("process know-how known by employees", "share", "higher"),
     "gatekeeper_backlog_peak": ("peak gatekeeper backlog", "messages", "lower"),
-    "messages_per_person": ("mails + posts per person", "messages", "lower"),
+    "gatekeeper_utilisation": ("gatekeepers' time spent screening", "share", "lower"),
+    "reading_hours_per_week": ("reading, mail and feed, per person", "hours/week", "lower"),
+    "writing_hours_per_week": ("writing, mail and posts, per person", "hours/week", "lower"),
+    "manager_reading_hours_per_week": ("reading per manager or executive", "hours/week", "lower"),
     "adoption_final": ("stream users at the end", "share", "higher"),
 }
 
@@ -45,16 +52,22 @@ def _median_with_never(values: pd.Series) -> float:
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The headline metrics (see :data:`METRICS`) of one run."""
+    """The headline metrics (see :data:`METRICS`) of one run.  Decision latencies treat decisions
+    not taken by the end as censored at the run's end (Kaplan-Meier; restricted mean up to the
+    horizon), never as dropped."""
     d, k, ts, people = tables["decisions"], tables["knowledge"], tables["timeseries"], tables["people"]
+    horizon = float(ts["tick"].iloc[-1] + 1) if len(ts) else 0.0
     decided = d[d["decided_tick"].notna()]
-    lat = decided["latency_ticks"].astype(float)
+    durations = np.where(d["decided_tick"].notna(), d["latency_ticks"].astype("Float64").fillna(0).to_numpy(float), horizon - d["created_tick"].to_numpy(float))
+    observed = d["decided_tick"].notna().to_numpy()
     out = {
-        "decision_latency_mean": float(lat.mean()) if len(lat) else math.nan,
-        "decision_latency_median": float(lat.median()) if len(lat) else math.nan,
-        "decision_latency_p90": float(lat.quantile(0.9)) if len(lat) else math.nan,
+        "decision_latency_mean": restricted_mean(durations, observed, horizon) if len(d) else math.nan,
+        "decision_latency_median": km_quantile(durations, observed, 0.5) if len(d) else math.nan,
+        "decision_latency_p90": km_quantile(durations, observed, 0.9) if len(d) else math.nan,
         "decisions_open_share": float(d["decided_tick"].isna().mean()) if len(d) else math.nan,
+        "decisions_given_up_share": float((d["status"] == "given_up_unanswered").mean()) if len(d) else math.nan,
         "decision_input_coverage": float((decided["inputs_received"] / decided["inputs_required"]).mean()) if len(decided) else math.nan,
+        "decision_contributors": float(decided["contributors"].mean()) if len(decided) else math.nan,
     }
     for kind in ("market", "goal", "process"):
         items = k[k["kind"] == kind]
@@ -62,8 +75,13 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         out[f"{kind}_t90_median"] = _median_with_never(items["t90_ticks"])
         out[f"{kind}_coverage_employees"] = float(items["coverage_employees"].mean()) if len(items) else math.nan
     out["gatekeeper_backlog_peak"] = float(ts["gatekeeper_backlog_max"].max()) if len(ts) else 0.0
-    n = max(len(people), 1)
-    out["messages_per_person"] = float(ts["email_sent"].sum() + ts["stream_posts"].sum()) / n
+    gk = people[people["role"] == "gatekeeper"]
+    out["gatekeeper_utilisation"] = float(gk["utilisation"].mean()) if len(gk) else math.nan
+    staff = people[people["role"].isin(["employee", "manager", "executive"])]
+    leads = people[people["role"].isin(["manager", "executive"])]
+    out["reading_hours_per_week"] = float(staff["reading_hours_per_week"].mean()) if len(staff) else math.nan
+    out["writing_hours_per_week"] = float(staff["writing_hours_per_week"].mean()) if len(staff) else math.nan
+    out["manager_reading_hours_per_week"] = float(leads["reading_hours_per_week"].mean()) if len(leads) else math.nan
     out["adoption_final"] = float(ts["adoption_share"].iloc[-1]) if len(ts) else 0.0
     return out
 
@@ -75,6 +93,8 @@ def _fmt(value: float, unit: str) -> str:
         return "not reached"
     if unit == "share":
         return f"{100 * value:.0f} %"
+    if unit in ("hours/week", "people"):
+        return f"{value:.2f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 

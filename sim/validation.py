@@ -128,7 +128,7 @@ def _fit_beta(curve: np.ndarray, n: int) -> float:
 def case_v1(overrides, seeds, quick):
     """Stream spread on a complete graph against the logistic curve."""
     # quick: half the people with half the background keeps beta = a N / B
-    size = ["ticks=700", "organisation.people_per_department=100", "stream.background_items_per_tick=20100"] if quick else ["ticks=1500"]
+    size = ["ticks=700", "organisation.people_per_department=100", "load.received_per_tick=20100"] if quick else ["ticks=1500"]
     s = load_scenario(VALIDATION / "v1_logistic.toml", size + overrides)
     seeds = seeds[:4] if quick else seeds
     window = None
@@ -136,7 +136,7 @@ def case_v1(overrides, seeds, quick):
     for seed in seeds:
         model = OrgModel(s, seed=seed)
         n = model.knowledge.n_internal
-        beta = s.stream.attention_items_per_tick * n / s.stream.background_items_per_tick  # a = beta B / N
+        beta = s.attention.reading_minutes_per_tick / s.attention.read_minutes_per_item * n / s.load.received_per_tick  # a = beta B / N
         window = window or int(3 * math.log(n - 1) / beta)
         per_tick = []
         while model.now < s.ticks:
@@ -258,7 +258,8 @@ def case_v3(overrides, seeds, quick):
 
 
 def _gatekeepers(model):
-    return model.email.backlog[model.org.role == Role.GATEKEEPER].copy()
+    att = model.attention
+    return (att.queued + att.in_transit())[model.org.role == Role.GATEKEEPER]
 
 
 def case_v4(overrides, seeds, quick, chain=False):
@@ -335,14 +336,14 @@ def case_v6(overrides, seeds, quick):
         _check("V6", "mail, CC to the team: time to 50 % (ticks)", params, [x["t50_ticks"].astype(float).mean() for x in k], depth * w),
         _check("V6", "mail, CC to the team: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k], depth * w),
     ]
-    stream = ["stream.enabled=true", "stream.department_spaces=false", "adoption.initial_share=1", "stream.attention_items_per_tick=1000",
-              "stream.background_items_per_tick=0"]
+    stream = ["stream.enabled=true", "stream.department_spaces=false", "stream.team_spaces=false", "adoption.initial_share=1",
+              "knowledge.audience={company=1.0}"]
     s2, runs2 = _runs(VALIDATION / "v6_broadcast.toml", stream + overrides, seeds[:2])
     k2 = [t["knowledge"][t["knowledge"]["origin"] == root] for _, t, _ in runs2]
     checks.append(_check("V6", "one stream post, full attention: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k2], 1.0))
     # one mail per tick per manager, readable the next tick: the last of b reports waits b ticks, at
     # each of L levels, so the last person knows after b x L ticks
-    one_by_one = ["email.send_capacity_per_tick=1", "email.delivery_delay_ticks=1", "email.recipients_per_share=0"]
+    one_by_one = ["email.send_capacity_per_tick=1", "email.delivery_delay_ticks=1"]
     internal = np.flatnonzero(org.department >= 0)
     _, runs3 = _runs(VALIDATION / "v6_broadcast.toml", one_by_one + overrides, seeds[:2], observe=lambda m: _all_know(m, internal))
     # branching level by level (the CEO's is the number of departments): b x L for a uniform b-ary tree
@@ -389,11 +390,12 @@ def _top_shares(runs, top: int) -> list[float]:
     shares = []
     for model, _, _ in runs:
         now = model.now
-        while model.email.in_flight:
-            model.email.step(now)
+        while model.tracked_in_flight():
+            read = model.attention.step(now, np.full(model.org.n, 10**6))
+            model._on_read(read.rows, now)
             now += 1
-        mail = model.email
-        shares.append((mail.read_by[top] + mail.sent_by[top]) / mail.sent_by.sum())
+        mail, reads = model.mail, model.attention.read_total[0]
+        shares.append((reads[top] + mail.sent_by[top]) / mail.sent_by.sum())
     return shares
 
 

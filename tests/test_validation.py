@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import sim.adoption as adoption
 import sim.channels.email as email
 import sim.model as model_module
+import sim.routing as routing
+from sim.messages import READY
 from sim.cli import main
 from sim.validation import CASES, bass, queue_length, run_cases
 
@@ -36,20 +39,20 @@ def failed(case, overrides=FAST, replications=6):
 
 
 def test_a_gatekeeper_that_ignores_its_capacity_fails_v4(monkeypatch):
-    real = email.EmailChannel._slots
-    monkeypatch.setattr(email.EmailChannel, "_slots", lambda self, holders: real(self, holders) + self.is_gatekeeper[holders])
+    real = model_module.OrgModel._budgets
+    monkeypatch.setattr(model_module.OrgModel, "_budgets", lambda self: real(self) + self.is_gatekeeper)
     assert "mean queue L at the gatekeeper" in failed("V4")
 
 
 def test_an_off_by_one_tick_in_delivery_fails_v4(monkeypatch):
-    real = email.EmailChannel._forward
+    real = routing.Router.forward
 
     def late(self, rows, now):
-        out = real(self, rows, now)
-        out[:, email.READY] += 1
-        return out
+        out, dropped = real(self, rows, now)
+        out[:, READY] += 1
+        return out, dropped
 
-    monkeypatch.setattr(email.EmailChannel, "_forward", late)
+    monkeypatch.setattr(routing.Router, "forward", late)
     # the desk's own queue is unchanged, but every mail reaches the contact a tick late
     broken = failed("V4")
     assert "mean time W from sending to leaving the gatekeeper (ticks)" in broken
@@ -57,34 +60,39 @@ def test_an_off_by_one_tick_in_delivery_fails_v4(monkeypatch):
 
 
 def test_imitation_that_ignores_the_share_of_users_fails_v3(monkeypatch):
-    real = model_module.OrgModel._move_adoption
+    real = adoption.Adoption.step
 
     def broken(self, now):
-        share = self.adopted[self.eligible].mean()
+        share = self.share()
         real(self, now)
         if now > 0:  # extra adopters as if everybody already used the stream
-            extra = self.rngs["adoption"].random(self.org.n) < 0.02 * (1 - share)
+            extra = self.rng.random(self.org.n) < 0.02 * (1 - share)
             self.adopted |= self.eligible & extra
 
-    monkeypatch.setattr(model_module.OrgModel, "_move_adoption", broken)
+    monkeypatch.setattr(adoption.Adoption, "step", broken)
     assert failed("V3", overrides=[], replications=4)
 
 
 def test_check_command_exit_codes(monkeypatch, capsys):
     assert main(["check", "--quick", "--case", "V5"]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
-    real = email.EmailChannel._slots
-    monkeypatch.setattr(email.EmailChannel, "_slots", lambda self, holders: real(self, holders) * 2)
+    real = model_module.OrgModel._budgets
+    monkeypatch.setattr(model_module.OrgModel, "_budgets", lambda self: real(self) * 2)
     assert main(["check", "--quick", "--case", "V5", "--replications", "4"]) == 1
 
 
+def _late_mail(monkeypatch):
+    real = email.Mail._queue
+
+    def late(self, rows):
+        rows[:, READY] += 1
+        return real(self, rows)
+
+    monkeypatch.setattr(email.Mail, "_queue", late)
+
+
 def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
-    real = email.EmailChannel.send
-
-    def late(self, sender, target, kind, payload, now):
-        return real(self, sender, target, kind, payload, now + 1)
-
-    monkeypatch.setattr(email.EmailChannel, "send", late)
+    _late_mail(monkeypatch)
     checks, _ = run_cases(["V6"], quick=True)
     # mail is late at every level; the stream is not; mail that waits in an outbox is sent when released
     assert [c.passed for c in checks] == [False, False, True, True]
@@ -93,30 +101,27 @@ def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
 def test_a_send_capacity_that_is_not_enforced_fails_v6(monkeypatch):
     def release_all(self, now):
         rows, self.outbox = self.outbox, self.outbox[:0]
-        rows[:, email.READY] = now + self.cfg.delivery_delay_ticks
+        rows[:, READY] = now + self.cfg.delivery_delay_ticks
         self._dispatch(rows)
 
-    monkeypatch.setattr(email.EmailChannel, "_release", release_all)
+    monkeypatch.setattr(email.Mail, "end_tick", release_all)
     checks, _ = run_cases(["V6"], quick=True)
     assert [c.passed for c in checks] == [True, True, True, False]
 
 
 def test_routing_that_ignores_the_hierarchy_fails_v7(monkeypatch):
-    monkeypatch.setattr(email.EmailChannel, "_logical_next", lambda self, frm, target: target.astype(np.int32).copy())
+    monkeypatch.setattr(routing.Router, "logical_next", lambda self, frm, target, channel: np.asarray(target, np.int64).copy())
     checks, _ = run_cases(["V7"], quick=True, replications=4)
     assert not checks[0].passed and checks[0].simulated < 0.1  # only mail to or from the top
 
 
 def test_gossip_that_is_a_tick_slow_per_round_fails_v2(monkeypatch):
-    real = email.EmailChannel.send
-    monkeypatch.setattr(email.EmailChannel, "send", lambda self, sender, target, kind, payload, now: real(self, sender, target, kind, payload, now + 1))
+    _late_mail(monkeypatch)
     checks, _ = run_cases(["V2"], quick=True, overrides=["ticks=600"])
     assert not checks[0].passed and not checks[1].passed  # twice the rounds at both sizes
 
 
 def test_a_feed_that_ignores_attention_fails_v1(monkeypatch):
-    import sim.channels.stream as stream
-
-    monkeypatch.setattr(stream, "stochastic_round", lambda x, rng, size=None: np.full(len(np.atleast_1d(x)), 10**9, dtype=np.int64))
+    monkeypatch.setattr(model_module.OrgModel, "_budgets", lambda self: np.full(self.org.n, 10**9))
     checks, _ = run_cases(["V1"], quick=True, overrides=["ticks=400"])
     assert not checks[0].passed and checks[0].simulated > 2 * checks[0].theory  # everyone reads every post

@@ -1,0 +1,142 @@
+"""One behaviour model for both channels: each asymmetry the review found has a test that it is gone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import run_scenario
+from sim.attention import Attention
+from sim.messages import CHANNEL, READER, READY, SENT, Channel, Level, LEVEL, MessageKind, new_rows
+from sim.organisation import Role, build_organisation
+from sim.routing import Router
+
+from .conftest import bare, small
+
+
+def test_a_mail_to_the_company_and_a_post_to_the_company_reach_the_same_share_at_the_same_cost():
+    """Only the origins share, always to the whole company; equal background load on both sides."""
+    common = ["knowledge.process_per_tick=0.1", "people.read_only_share=1.0", "knowledge.audience={company=1.0}",
+              "knowledge.managers_share_with_team=false", "ticks=400", "organisation.people_per_department=30"]
+    mail = run_scenario(bare("", *common), seed=3).tables()
+    post = run_scenario(bare("", *common, "stream.enabled=true", "adoption.initial_share=1.0"), seed=3).tables()
+    cov_mail = mail["knowledge"]["coverage_employees"].mean()
+    cov_post = post["knowledge"]["coverage_employees"].mean()
+    assert cov_mail > 0.5 and abs(cov_mail - cov_post) < 0.05
+    staff = lambda t: t["people"][t["people"]["role"] != "gatekeeper"]  # noqa: E731
+    hours_mail, hours_post = staff(mail)["reading_hours_per_week"].mean(), staff(post)["reading_hours_per_week"].mean()
+    assert abs(hours_mail - hours_post) / hours_mail < 0.03
+    assert post["people"]["stream_read"].sum() > 0 and mail["people"]["stream_read"].sum() == 0
+
+
+def router_for(*overrides):
+    s = bare("", "gatekeepers.bridges=['upward']", "gatekeepers.upward_max_level=0", "gatekeepers.filter_share=0", *overrides)
+    org = build_organisation(s, np.random.default_rng(0))
+    r = Router(org, ("direct", "direct"), (True, not s.stream.mentions_bypass_gatekeepers), (1, 1), s.gatekeepers, np.random.default_rng(1))
+    return org, r
+
+
+@pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.STREAM])
+def test_an_assistant_screens_mail_and_mentions_alike(channel):
+    org, router = router_for()
+    ceo = int(np.flatnonzero(org.manager < 0)[0])
+    employee = int(np.flatnonzero(org.role == Role.EMPLOYEE)[0])
+    rows = router.address(employee, ceo, MessageKind.ASK, 0, now=0, channel=channel)
+    assert rows[0, READER] == org.assistant[ceo]
+
+
+def test_a_named_switch_lets_mentions_bypass_the_assistant():
+    org, router = router_for("stream.mentions_bypass_gatekeepers=true")
+    ceo = int(np.flatnonzero(org.manager < 0)[0])
+    employee = int(np.flatnonzero(org.role == Role.EMPLOYEE)[0])
+    assert router.address(employee, ceo, MessageKind.ASK, 0, 0, Channel.STREAM)[0, READER] == ceo
+    assert router.address(employee, ceo, MessageKind.ASK, 0, 0, Channel.EMAIL)[0, READER] == org.assistant[ceo]
+
+
+def test_a_filtered_request_is_sent_again_and_its_decision_closes():
+    lossy = ["gatekeepers.filter_share=0.5", "ticks=600"]
+    d = run_scenario(small("email_gatekept", *lossy, "decisions.max_follow_ups=8"), seed=2).tables()["decisions"]
+    settled = d[d["created_tick"] < 400]
+    assert (settled["follow_ups"] > 0).any()
+    assert (settled["decided_tick"].notna()).mean() > 0.95
+    assert ((settled["follow_ups"] > 0) & settled["decided_tick"].notna()).sum() > 5
+    impatient = run_scenario(small("email_gatekept", *lossy, "decisions.max_follow_ups=0"), seed=2).tables()["decisions"]
+    gave_up = impatient[impatient["created_tick"] < 400]["status"] == "given_up_unanswered"
+    assert gave_up.mean() > 0.2
+
+
+def test_non_adopters_know_at_least_what_they_know_without_a_stream():
+    half = run_scenario(small("social_business", "adoption.initial_share=0.5"), seed=4).tables()["people"]
+    off = run_scenario(small("social_business", "stream.enabled=false"), seed=4).tables()["people"]
+    staff = half["role"].isin(["employee", "manager", "executive"])
+    non_adopters = half[staff & ~half["uses_stream"]]["person"]
+    assert len(non_adopters) > 50
+    known_half = half.set_index("person").loc[non_adopters, "items_known"].mean()
+    known_off = off.set_index("person").loc[non_adopters, "items_known"].mean()
+    assert known_half >= 0.95 * known_off
+
+
+def test_pr_only_customers_learn_no_internal_items():
+    t = run_scenario(small("pr_only", "ticks=600"), seed=1).tables()
+    k = t["knowledge"]
+    internal = k[k["kind"].isin(["goal", "process"])]
+    assert len(internal) > 20 and (internal["coverage_customers"] == 0).all() and (internal["coverage_partners"] == 0).all()
+    market = k[k["kind"] == "market"]
+    assert market["coverage_customers"].max() > 0  # what is meant for them still reaches them
+
+
+def test_a_leak_share_lets_internal_items_out():
+    t = run_scenario(small("pr_only", "ticks=600", "knowledge.leak_share=1.0"), seed=1).tables()
+    k = t["knowledge"]
+    assert k[k["kind"].isin(["goal", "process"])]["coverage_customers"].max() > 0
+
+
+def test_escalation_owners_spread_over_levels():
+    d = run_scenario(small("email_gatekept", "ticks=600"), seed=1).tables()["decisions"]
+    levels = d["owner_level"].value_counts(normalize=True)
+    assert len(levels) >= 3 and levels.get(0, 0.0) < 0.3
+    assert set(d["scope"]) == {"team", "department", "cross"}
+
+
+def test_newest_first_reading_under_load_gives_heavy_tailed_waits():
+    """One reader, Poisson arrivals at 90 % of capacity, a long time-to-live: the waits of what is
+    read have a tail far heavier than the exponential of a FIFO queue at the same load."""
+    rng = np.random.default_rng(5)
+    att = Attention(n=1, ttl=(5000, 5000), rng=np.random.default_rng(6))
+    waits = []
+    for now in range(20000):
+        k = rng.poisson(0.9)
+        rows = new_rows(k)
+        rows[:, READY] = now
+        rows[:, SENT] = now
+        rows[:, LEVEL] = Level.SHARED
+        att.add(rows)
+        read = att.step(now, np.array([rng.random() < 1.0]))
+        waits += (now - read.rows[:, SENT]).tolist()
+    waits = np.array(waits)
+    mean = waits.mean()
+    assert np.median(waits) <= 1
+    assert (waits > 10 * max(mean, 1)).mean() > 100 * np.exp(-10)  # far above an exponential tail
+    assert np.percentile(waits, 99.9) > 50 * max(np.median(waits), 1)
+
+
+def test_few_users_make_most_posts():
+    p = run_scenario(small("social_business"), seed=1).tables()["people"]
+    users = p[p["uses_stream"] & p["role"].isin(["employee", "manager", "executive"])]
+    posts = np.sort(users["stream_posts"].to_numpy())[::-1]
+    assert (posts == 0).mean() > 0.4  # most read only
+    top = posts[: max(1, len(posts) // 10)].sum()
+    assert top > 0.5 * posts.sum()
+
+
+def test_reading_waits_on_priority_not_on_channel():
+    """Addressed entries are read before shared ones, whichever channel carries either."""
+    att = Attention(n=1, ttl=(10, 10), rng=np.random.default_rng(0))
+    rows = new_rows(4)
+    rows[:, READY] = 0
+    rows[:, CHANNEL] = [Channel.EMAIL, Channel.STREAM, Channel.EMAIL, Channel.STREAM]
+    rows[:, LEVEL] = [Level.SHARED, Level.SHARED, Level.ADDRESSED, Level.ADDRESSED]
+    att.add(rows)
+    first = att.step(0, np.array([2])).rows
+    assert sorted(first[:, LEVEL].tolist()) == [Level.ADDRESSED] * 2
+    assert sorted(first[:, CHANNEL].tolist()) == [Channel.EMAIL, Channel.STREAM]
