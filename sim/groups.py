@@ -68,7 +68,8 @@ class Groups:
 
 
 def build_groups(org: Organisation, stream_cfg, rng: np.random.Generator) -> Groups:
-    internal = np.flatnonzero(org.department >= 0)
+    """Company, departments, teams and communities; gatekeepers belong to none (screening is their job)."""
+    internal = np.flatnonzero((org.department >= 0) & (org.role != Role.GATEKEEPER))
     external = np.flatnonzero(org.department < 0)
     names, kinds, spaces, rows, cols = [], [], [], [], []
 
@@ -90,7 +91,7 @@ def build_groups(org: Organisation, stream_cfg, rng: np.random.Generator) -> Gro
     leads = np.flatnonzero(np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE)))
     for lead in leads.tolist():
         reports = org.reports_indices[org.reports_indptr[lead] : org.reports_indptr[lead + 1]]
-        reports = reports[org.department[reports] >= 0]
+        reports = reports[(org.department[reports] >= 0) & (org.role[reports] != Role.GATEKEEPER)]
         if len(reports) == 0:
             continue
         g = add(f"team:{lead}", GroupKind.TEAM, stream_cfg.team_spaces, np.r_[lead, reports])

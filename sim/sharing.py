@@ -126,6 +126,7 @@ class Sharing:
         sender, payload = np.repeat(person, k), np.repeat(item, k)
         blocked = np.repeat(internal_item, k) & ~self.internal[to]
         blocked &= self.rng.random(len(to)) >= self.cfg.leak_share
+        blocked |= org.role[to] == Role.GATEKEEPER  # knowledge goes to colleagues, not to the screening desk
         sender, payload, to, stream_sender = sender[~blocked], payload[~blocked], to[~blocked], np.repeat(on_stream, k)[~blocked]
         first = np.unique((payload * org.n + sender) * org.n + to, return_index=True)[1]
         first.sort()

@@ -98,5 +98,5 @@ def test_a_changed_scenario_is_not_mixed_into_an_old_experiment(tmp_path, capsys
     out = tmp_path / "exp"
     base = ["compare", str(SCENARIOS / "email_open.toml"), "--replications", "1", "--executor", "serial", "--out", str(out), "--quiet", *[x for f in FAST for x in ("--set", f)]]
     assert main(base) == 0
-    assert main([*base, "--set", "email.reading_capacity_per_tick=5"]) == 2
+    assert main([*base, "--set", "attention.reading_minutes_per_tick=5"]) == 2
     assert "cannot resume the experiment" in capsys.readouterr().err

@@ -54,15 +54,15 @@ def test_a_named_switch_lets_mentions_bypass_the_assistant():
 
 
 def test_a_filtered_request_is_sent_again_and_its_decision_closes():
-    lossy = ["gatekeepers.filter_share=0.5", "ticks=600"]
+    lossy = ["gatekeepers.filter_share=0.3", "ticks=600"]
     d = run_scenario(small("email_gatekept", *lossy, "decisions.max_follow_ups=8"), seed=2).tables()["decisions"]
-    settled = d[d["created_tick"] < 400]
-    assert (settled["follow_ups"] > 0).any()
-    assert (settled["decided_tick"].notna()).mean() > 0.95
+    settled = d[d["created_tick"] < 350]
     assert ((settled["follow_ups"] > 0) & settled["decided_tick"].notna()).sum() > 5
+    assert settled["decided_tick"].notna().mean() > 0.85
     impatient = run_scenario(small("email_gatekept", *lossy, "decisions.max_follow_ups=0"), seed=2).tables()["decisions"]
-    gave_up = impatient[impatient["created_tick"] < 400]["status"] == "given_up_unanswered"
-    assert gave_up.mean() > 0.2
+    early = impatient[impatient["created_tick"] < 350]
+    assert (early["status"] == "given_up_unanswered").mean() > 0.1
+    assert early["decided_tick"].notna().mean() < settled["decided_tick"].notna().mean() - 0.1
 
 
 def test_non_adopters_know_at_least_what_they_know_without_a_stream():
@@ -120,13 +120,18 @@ def test_newest_first_reading_under_load_gives_heavy_tailed_waits():
     assert np.percentile(waits, 99.9) > 50 * max(np.median(waits), 1)
 
 
-def test_few_users_make_most_posts():
-    p = run_scenario(small("social_business"), seed=1).tables()["people"]
-    users = p[p["uses_stream"] & p["role"].isin(["employee", "manager", "executive"])]
-    posts = np.sort(users["stream_posts"].to_numpy())[::-1]
-    assert (posts == 0).mean() > 0.4  # most read only
-    top = posts[: max(1, len(posts) // 10)].sum()
-    assert top > 0.5 * posts.sum()
+def test_participation_inequality_concentrates_posts():
+    """Read-only people and heavy-tailed activity: many users never post and the top tenth make a
+    larger share of the posts than when everyone is alike."""
+    def posts(*overrides):
+        p = run_scenario(small("social_business", *overrides), seed=1).tables()["people"]
+        users = p[p["uses_stream"] & p["role"].isin(["employee", "manager", "executive"])]
+        x = np.sort(users["stream_posts"].to_numpy())[::-1]
+        return (x == 0).mean(), x[: max(1, len(x) // 10)].sum() / max(x.sum(), 1)
+    silent, top = posts()
+    silent_alike, top_alike = posts("people.read_only_share=0", "people.activity_sigma=0")
+    assert silent > 0.2 and silent > silent_alike + 0.1
+    assert top > top_alike + 0.05
 
 
 def test_reading_waits_on_priority_not_on_channel():

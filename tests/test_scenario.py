@@ -41,7 +41,7 @@ def problems(text="", overrides=(), source="x.toml"):
         ("[email]\nreading_capacity = 3", [], "email.reading_capacity", "unknown key"),
         ("ticks = 'many'", [], "ticks", "valid integer"),
         ("ticks = 0", [], "ticks", "greater than or equal to 1"),
-        ("", ["email.background_share=1.5"], "email.background_share", "less than or equal to 1"),
+        ("", ["load.stream_share=1.5"], "load.stream_share", "less than or equal to 1"),
         ("", ["email.routing=sideways"], "email.routing", "'direct', 'through_channels' or 'closest_contact'"),
         ("", ["gatekeepers.bridges=['upward','moat']"], "gatekeepers.bridges.1", "must be one of"),
         ("", ["organisation.sales_department=legal"], "organisation.sales_department", "must be one of"),
@@ -79,8 +79,8 @@ def test_missing_file_and_broken_toml_and_base_loop(tmp_path):
 
 
 def test_overrides_parse_toml_values():
-    data = apply_overrides({}, ["ticks=5", "email.routing=direct", "gatekeepers.bridges=['upward']", "stream.enabled=true", "email.background_share=0.5"])
-    assert data == {"ticks": 5, "email": {"routing": "direct", "background_share": 0.5}, "gatekeepers": {"bridges": ["upward"]}, "stream": {"enabled": True}}
+    data = apply_overrides({}, ["ticks=5", "email.routing=direct", "gatekeepers.bridges=['upward']", "stream.enabled=true", "load.stream_share=0.5"])
+    assert data == {"ticks": 5, "email": {"routing": "direct"}, "load": {"stream_share": 0.5}, "gatekeepers": {"bridges": ["upward"]}, "stream": {"enabled": True}}
     with pytest.raises(ScenarioError, match="expected dotted.key=value"):
         apply_overrides({}, ["ticks"])
     with pytest.raises(ScenarioError, match="is a value, not a table"):

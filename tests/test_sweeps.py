@@ -35,11 +35,11 @@ def test_grid_is_the_full_factorial_in_a_fixed_order():
 
 def test_latin_hypercube_fills_each_stratum_once_and_keeps_whole_numbers():
     base = load_scenario(SCENARIOS / "email_gatekept.toml")
-    points = lhs_points(base, parse_ranges(["email.reading_capacity_per_tick=4:16", "decisions.deadline_ticks=20:220"]), 10, seed=3)
-    cap = np.array([p["email.reading_capacity_per_tick"] for p in points])
+    points = lhs_points(base, parse_ranges(["attention.reading_minutes_per_tick=4:16", "decisions.deadline_ticks=20:220"]), 10, seed=3)
+    cap = np.array([p["attention.reading_minutes_per_tick"] for p in points])
     assert sorted(np.floor((cap - 4) / 1.2).astype(int)) == list(range(10))  # one point per tenth of the range
     assert all(isinstance(p["decisions.deadline_ticks"], int) and 20 <= p["decisions.deadline_ticks"] <= 220 for p in points)
-    assert points == lhs_points(base, parse_ranges(["email.reading_capacity_per_tick=4:16", "decisions.deadline_ticks=20:220"]), 10, seed=3)
+    assert points == lhs_points(base, parse_ranges(["attention.reading_minutes_per_tick=4:16", "decisions.deadline_ticks=20:220"]), 10, seed=3)
     with pytest.raises(ScenarioError, match="ranges need a numeric field"):
         lhs_points(base, parse_ranges(["email.routing=1:2"]), 3, seed=1)
 
@@ -54,14 +54,14 @@ def test_bad_sweep_arguments_are_named(items, parser, fragment):
 
 def test_a_sweep_writes_one_parquet_per_run_that_pandas_reads_as_one_table(tmp_path):
     out = tmp_path / "sw"
-    points = grid_points(parse_grid(["stream.attention_items_per_tick=0.2,4"]))
+    points = grid_points(parse_grid(["stream.feed_attention_share=0.2,1.0"]))
     exp = run_sweep(SCENARIOS / "social_business.toml", FAST, points, 2, out, executor="serial", progress=False)
     files = sorted(p.name for p in (out / "runs").iterdir())
     assert files == ["p000-rep-000.parquet", "p000-rep-001.parquet", "p001-rep-000.parquet", "p001-rep-001.parquet"]
     table = pd.read_parquet(out / "runs")  # the whole sweep, one row per run
-    assert len(table) == 4 and {"point", "replication", "seed", "stream.attention_items_per_tick", "process_coverage_employees"} <= set(table.columns)
-    by = table.groupby("stream.attention_items_per_tick")["process_coverage_employees"].mean()
-    assert by[4.0] > by[0.2]  # the question a sweep answers in one line
+    assert len(table) == 4 and {"point", "replication", "seed", "stream.feed_attention_share", "process_coverage_employees"} <= set(table.columns)
+    by = table.groupby("stream.feed_attention_share")["process_coverage_employees"].mean()
+    assert by[1.0] > by[0.2]  # the question a sweep answers in one line
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), exp.wide(), check_exact=True)
 
 
@@ -93,19 +93,19 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(tmp_path):
 
 def test_sobol_finds_the_field_that_matters_and_not_the_one_that_cannot(tmp_path):
     # in an e-mail-only world the stream's attention cannot matter; the gatekeepers' capacity does
-    ranges = parse_ranges(["gatekeepers.capacity_per_tick=0.5:8", "stream.attention_items_per_tick=0.5:8"])
+    ranges = parse_ranges(["gatekeepers.capacity_per_tick=0.5:8", "stream.feed_attention_share=0.1:1"])
     result = run_sensitivity(SCENARIOS / "email_gatekept.toml", FAST + ["ticks=300"], ranges, "sobol", 8, 1, tmp_path / "sobol",
                              executor="process", workers=2, progress=False)
     st = result[(result["index"] == "ST") & (result["metric"] == "decision_latency_median")].set_index("parameter")["value"]
-    assert st["stream.attention_items_per_tick"] == 0.0 and st["gatekeepers.capacity_per_tick"] > 0.2
+    assert st["stream.feed_attention_share"] == 0.0 and st["gatekeepers.capacity_per_tick"] > 0.2
     assert (tmp_path / "sobol" / "figures" / "sensitivity.png").exists()
     assert len(list((tmp_path / "sobol" / "runs").glob("*.parquet"))) == 8 * (2 + 2)
 
 
 def test_morris_runs_through_the_cli(tmp_path, capsys):
     out = tmp_path / "morris"
-    rc = main(["sensitivity", str(SCENARIOS / "social_business.toml"), "--method", "morris", "--range", "stream.attention_items_per_tick=0.2:6",
-               "--range", "email.reading_capacity_per_tick=4:16", "--samples", "3", "--executor", "serial", "--out", str(out), "--quiet", *SETS])
+    rc = main(["sensitivity", str(SCENARIOS / "social_business.toml"), "--method", "morris", "--range", "stream.feed_attention_share=0.1:1",
+               "--range", "attention.reading_minutes_per_tick=4:16", "--samples", "3", "--executor", "serial", "--out", str(out), "--quiet", *SETS])
     assert rc == 0 and "mu_star" in capsys.readouterr().out
     result = pd.read_parquet(out / "sensitivity.parquet")
     assert set(result["index"]) == {"mu_star", "mu_star_conf", "sigma"}
@@ -138,8 +138,8 @@ def test_python_api_for_notebooks(tmp_path):
     c = sim.compare([small("email_gatekept", *FAST), small("email_open", *FAST)], replications=2, out=tmp_path / "c", executor="serial", progress=False)
     assert set(c.summary["scenario"]) == {"email_gatekept", "email_open"} and c.report.exists() and len(c.figures) == 3
     assert {"mean", "low", "high", "diff", "effect_size"} <= set(c.stats.columns)
-    runs = sim.sweep(SCENARIOS / "email_open.toml", grid={"email.reading_capacity_per_tick": [4, 12]}, overrides=FAST, out=tmp_path / "s", executor="serial", progress=False)
-    assert list(runs["email.reading_capacity_per_tick"]) == [4, 12] and "decision_latency_median" in runs
+    runs = sim.sweep(SCENARIOS / "email_open.toml", grid={"attention.reading_minutes_per_tick": [4, 12]}, overrides=FAST, out=tmp_path / "s", executor="serial", progress=False)
+    assert list(runs["attention.reading_minutes_per_tick"]) == [4, 12] and "decision_latency_median" in runs
 
 
 def test_an_unreachable_scheduler_is_a_clean_error(tmp_path, capsys):
