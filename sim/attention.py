@@ -75,7 +75,8 @@ class Attention:
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
         self.slot_load = np.zeros(self.slots, np.int64)  # unread entries per slot (tracked + background)
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
-        self.queued = np.zeros(n, np.int64)  # unread and readable, per person
+        self.queued = np.zeros(n, np.int64)  # unread and readable, per person (tracked and background)
+        self.tracked_unread = 0  # unread and readable tracked entries, everyone
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
         self.expired_background = np.zeros(self.channels, np.int64)
         self.read_total = np.zeros((self.channels, n), np.int64)
@@ -145,15 +146,13 @@ class Attention:
             self.queued -= np.bincount(keys // LEVELS, minlength=self.n)
             self.expired[c] += int(gone.sum())
             self.slot_load[s] -= int(gone.sum())
+            self.tracked_unread -= int(gone.sum())
             keep = ~gone
             self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
 
     def _pack(self, now: int) -> None:
         """This tick's readable arrivals become the chunk of slot ``now % slots``."""
-        s = now % self.slots
-        old = self.chunk_rows[s]
-        if old is not None and len(old):  # outlived every channel's time-to-live (dropped above)
-            assert not self.unread[:, s, :].any()
+        s = now % self.slots  # its previous hour outlived every channel's time-to-live (dropped above)
         self.chunk_rows[s] = self.chunk_keys[s] = None
         self.unread[:, s, :] = 0
         if not self.pending:
@@ -172,6 +171,7 @@ class Attention:
         self.unread[:, s, :] = counts.T
         self.queued += counts.sum(axis=1)
         self.slot_load[s] += len(rows)
+        self.tracked_unread += len(rows)
 
     def _read(self, now: int, budget: np.ndarray) -> Read:
         per_channel = np.zeros((self.channels, self.n), np.int64)
@@ -237,4 +237,5 @@ class Attention:
             out.append(self.chunk_rows[s][ranges(first, k)])
             self.unread[level, s, person] -= k.astype(np.int32)
             self.slot_load[s] -= int(k.sum())
+            self.tracked_unread -= int(k.sum())
         return np.concatenate(out) if out else np.empty((0, len(COLUMNS)), np.int64)

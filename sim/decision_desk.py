@@ -15,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision
-from .messages import CHANNEL, KIND, ORIGIN, PAYLOAD, READER, TARGET, HOP, DECISION_KINDS, MessageKind
+from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, TARGET, MessageKind
 from .organisation import Role
 
 __all__ = ["DecisionDesk"]

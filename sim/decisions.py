@@ -2,8 +2,8 @@
 
 A decision arises at an *originator* (a customer with an issue, a partner with an opportunity, an
 employee with an improvement).  It needs inputs from ``inputs_per_decision`` *holders*: the
-originator, someone in the originator's (or their contact's) department, and people in other
-departments.  Who decides:
+originator (and an external originator's internal contact), then people of the anchor's team, its
+department, or other departments, by the decision's scope.  Who decides:
 
 - ``escalation``: the lowest manager over all holders in the reporting tree (Radner 1993, VDT's
   "exceptions escalate").  The originator's request has to reach them, usually through channels.

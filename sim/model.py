@@ -92,9 +92,7 @@ class OrgModel(mesa.Model):
         self.level_shares = shares / shares.sum() if shares.sum() > 0 else shares
         self.written = np.zeros((2, org.n), np.int64)  # tracked messages written (decisions, relays), per channel
         self.background_written = np.zeros(org.n, np.int64)
-        self.tick_read_minutes = 0.0
-        self.last_read = None
-        self.tick_write_minutes = 0.0
+        self.last_read = None  # what was read in the latest tick (for the recorder)
         self.recorder = Recorder(self, scenario.ticks)
 
     # ------------------------------------------------------------------ views other modules use
@@ -134,7 +132,6 @@ class OrgModel(mesa.Model):
         self._remember_retellers(np.concatenate([origins, learned_p]), np.concatenate([items, learned_i]), now)
         self.decision_desk.step(now)
         self.mail.end_tick(now)
-        self._account(read.per_channel)
         self.recorder.record(now)
         self.now += 1
 
@@ -191,18 +188,10 @@ class OrgModel(mesa.Model):
         self.background_written += rng.poisson(np.where(self.is_gatekeeper, 0.0, self.config.load.sent_per_tick))
         return counts
 
-    def _account(self, reads: np.ndarray) -> None:
-        a = self.config.attention
-        self.tick_read_minutes = float(reads.sum()) * a.read_minutes_per_item
-        self.tick_write_minutes = 0.0  # totals per person are kept; see write_minutes()
-
     def tracked_in_flight(self) -> int:
         """Tracked entries written and not read yet (queued, in transit, in outboxes)."""
         att = self.attention
-        queued = int(att.slot_load.sum())
-        if att.background is not None:
-            queued -= int(att.background.sum())
-        return queued + sum(len(p) for p in att.pending) + len(self.mail.outbox)
+        return att.tracked_unread + sum(len(p) for p in att.pending) + len(self.mail.outbox)
 
     def read_minutes(self) -> np.ndarray:
         return self.attention.read_total.sum(axis=0) * self.config.attention.read_minutes_per_item

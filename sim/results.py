@@ -65,7 +65,7 @@ class Recorder:
             m.mail.tick_sent, tracked[0], m.stream.tick_posts, tracked[1], int(m.last_read.per_channel.sum()) - len(rows),
             m.tracked_in_flight(), backlog[self.staff].max(initial=0), gk.sum(), gk.max(initial=0),
             int(att.expired.sum()), int(m.router.dropped.sum()),
-            m.tick_read_minutes / 60.0, m.adoption.share(),
+            m.last_read.per_channel.sum() * m.config.attention.read_minutes_per_item / 60.0, m.adoption.share(),
             len(desk.decisions), decided, len(desk.decisions) - decided,
         ]
         self.rows[self.filled] = [now, *m.knowledge.mean_coverage().ravel(), *counters]

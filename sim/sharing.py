@@ -139,10 +139,10 @@ class Sharing:
             m.mail.send(sender[~by_stream], to[~by_stream], MessageKind.KNOWLEDGE, payload[~by_stream], now)
             self._count_writes(Channel.EMAIL, sender[~by_stream], payload[~by_stream])
 
-    def _count_writes(self, channel: int, sender: np.ndarray, item: np.ndarray) -> None:
-        """One message written per sender and item (a CC list is one mail)."""
-        key = np.unique(sender * (int(item.max()) + 1) + item) if len(sender) else sender
-        np.add.at(self.written[channel], key // (int(item.max()) + 1) if len(sender) else key, 1)
+    def _count_writes(self, channel: int, sender: np.ndarray, message: np.ndarray) -> None:
+        """One message written per distinct (sender, message) pair: a CC list or a list mail is one mail."""
+        pairs = np.unique(np.stack([sender, message]), axis=1)
+        np.add.at(self.written[channel], pairs[0], 1)
 
     def _to_groups(self, sender, group, item, now: int, bump: bool) -> None:
         """Each item once per group and tick (first sharer in random order), skipping groups that got
@@ -181,7 +181,7 @@ class Sharing:
         which, reader = which[keep], reader[keep]
         if len(reader):
             m.mail.send_list(sender[which], reader, MessageKind.KNOWLEDGE, item[which], now)
-            np.add.at(self.written[Channel.EMAIL], np.unique(sender[which] * len(group) + which) // len(group), 1)
+            self._count_writes(Channel.EMAIL, sender[which], which)
 
     def _grow(self, items: int) -> None:
         cap = self.recent.shape[1]
