@@ -69,17 +69,28 @@ class Attention:
         self.slots = max(1, min(max(self.ttl), (horizon + 1) if horizon is not None else max(self.ttl)))
         if LEVELS * self.slots * n > MAX_RING_CELLS:
             raise MemoryError(f"{n} people x {self.slots} hours of unread entries exceed the memory allowed; shorten the time-to-live")
-        self.unread = np.zeros((LEVELS, self.slots, n), np.int32)
-        self.background = np.zeros((self.channels, LEVELS, self.slots, n), np.int32) if background else None
+        # person-major, so that one reader's cells are contiguous
+        self.unread = np.zeros((n, LEVELS, self.slots), np.int32)  # tracked, per (person, level, arrival slot)
+        self.background = np.zeros((n, LEVELS, self.channels, self.slots), np.int32) if background else None
+        self.background_level = np.zeros((n, LEVELS, self.channels), np.int64)  # background totals over slots
         self.chunk_rows: list[np.ndarray | None] = [None] * self.slots
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
-        self.slot_load = np.zeros(self.slots, np.int64)  # unread entries per slot (tracked + background)
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
-        self.queued = np.zeros(n, np.int64)  # unread and readable, per person (tracked and background)
-        self.tracked_unread = 0  # unread and readable tracked entries, everyone
+        self.level_queued = np.zeros((n, LEVELS), np.int64)  # unread and readable, tracked and background
+        self.tracked_queued = np.zeros(n, np.int64)  # unread and readable tracked entries, per person
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
         self.expired_background = np.zeros(self.channels, np.int64)
         self.read_total = np.zeros((self.channels, n), np.int64)
+
+    @property
+    def queued(self) -> np.ndarray:
+        """Unread and readable entries per person, tracked and background."""
+        return _add_up(self.level_queued, 1)
+
+    @property
+    def tracked_unread(self) -> int:
+        """Unread and readable tracked entries, everyone."""
+        return int(self.tracked_queued.sum())
 
     # ------------------------------------------------------------------ arrivals
     def add(self, rows: np.ndarray) -> None:
@@ -89,10 +100,10 @@ class Attention:
 
     def _add_background(self, now: int, counts: np.ndarray) -> None:
         s = now % self.slots
-        self.background[:, :, s, :] += counts.astype(np.int32)
-        total = counts.sum(axis=(0, 1))
-        self.queued += total
-        self.slot_load[s] += int(total.sum())
+        per_person = counts.transpose(2, 1, 0)  # (people, levels, channels)
+        self.background[:, :, :, s] += per_person.astype(np.int32)
+        self.background_level += per_person
+        self.level_queued += _add_up(per_person, 2)
 
     def in_transit(self) -> np.ndarray:
         """Entries written but not readable yet, per person."""
@@ -119,7 +130,7 @@ class Attention:
         start = np.searchsorted(keys, keys, "left")
         end = np.searchsorted(keys, keys, "right")
         pos = np.arange(len(keys)) - start
-        unread = self.unread[keys % LEVELS, s, keys // LEVELS]
+        unread = self.unread[keys // LEVELS, keys % LEVELS, s]
         return pos >= (end - start) - unread
 
     def _expire(self, now: int) -> None:
@@ -128,12 +139,11 @@ class Attention:
                 continue
             s = (now - ttl) % self.slots
             if self.background is not None:
-                bg = self.background[c, :, s, :]
-                dropped = bg.sum(axis=0)
-                if dropped.any():
-                    self.expired_background[c] += int(dropped.sum())
-                    self.queued -= dropped
-                    self.slot_load[s] -= int(dropped.sum())
+                bg = self.background[:, :, c, s]  # (people, levels)
+                if bg.any():
+                    self.expired_background[c] += int(bg.sum())
+                    self.level_queued -= bg
+                    self.background_level[:, :, c] -= bg
                     bg[:] = 0
             rows = self.chunk_rows[s]
             if rows is None or len(rows) == 0:
@@ -142,11 +152,10 @@ class Attention:
             if not gone.any():
                 continue
             keys = self.chunk_keys[s][gone]
-            np.subtract.at(self.unread[:, s, :], (keys % LEVELS, keys // LEVELS), 1)
-            self.queued -= np.bincount(keys // LEVELS, minlength=self.n)
+            np.subtract.at(self.unread[:, :, s], (keys // LEVELS, keys % LEVELS), 1)
+            np.subtract.at(self.level_queued, (keys // LEVELS, keys % LEVELS), 1)
+            self.tracked_queued -= np.bincount(keys // LEVELS, minlength=self.n)
             self.expired[c] += int(gone.sum())
-            self.slot_load[s] -= int(gone.sum())
-            self.tracked_unread -= int(gone.sum())
             keep = ~gone
             self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
 
@@ -154,7 +163,7 @@ class Attention:
         """This tick's readable arrivals become the chunk of slot ``now % slots``."""
         s = now % self.slots  # its previous hour outlived every channel's time-to-live (dropped above)
         self.chunk_rows[s] = self.chunk_keys[s] = None
-        self.unread[:, s, :] = 0
+        self.unread[:, :, s] = 0
         if not self.pending:
             return
         rows = np.concatenate(self.pending)
@@ -168,74 +177,109 @@ class Attention:
         rows, keys = rows[order], keys[order]
         self.chunk_rows[s], self.chunk_keys[s] = rows, keys
         counts = np.bincount(keys, minlength=self.n * LEVELS).reshape(self.n, LEVELS)
-        self.unread[:, s, :] = counts.T
-        self.queued += counts.sum(axis=1)
-        self.slot_load[s] += len(rows)
-        self.tracked_unread += len(rows)
+        self.unread[:, :, s] = counts
+        self.level_queued += counts
+        self.tracked_queued += _add_up(counts, 1)
 
+    # ------------------------------------------------------------------ reading
     def _read(self, now: int, budget: np.ndarray) -> Read:
+        """Level by level: the levels a reader's budget covers are read whole; in the level where it
+        runs out, newest hour first, at random within an hour (a hypergeometric draw splits a cell's
+        take between tracked entries and each channel's background)."""
         per_channel = np.zeros((self.channels, self.n), np.int64)
-        empty = Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
-        readers = np.flatnonzero((budget > 0) & (self.queued > 0))
-        active = np.flatnonzero(self.slot_load > 0)
-        if len(readers) == 0 or len(active) == 0:
-            return empty
-        age = (now - active) % self.slots
-        active = active[np.argsort(age, kind="stable")]  # newest first
-        tracked = self.unread[np.ix_(np.arange(LEVELS), active, readers)]  # (levels, slots, readers)
-        if self.background is not None:
-            bg = self.background[np.ix_(np.arange(self.channels), np.arange(LEVELS), active, readers)]  # (channels, levels, slots, readers)
-            total = tracked + bg.sum(axis=0)
-        else:
-            bg, total = None, tracked
-        flat = total.reshape(-1, len(readers))
-        before = np.cumsum(flat, axis=0) - flat
-        take = np.clip(budget[readers][None, :] - before, 0, flat).reshape(total.shape)
-        if bg is None:
-            take_tracked = take
-        else:
-            take_tracked = np.zeros_like(take)
-            mixed = (take > 0) & (tracked > 0)
-            take_tracked[mixed] = self.rng.hypergeometric(tracked[mixed], total[mixed] - tracked[mixed], take[mixed])
-            take_bg = take - take_tracked
-            # which channel's background: one hypergeometric draw per channel in turn
-            left_bg, left_take = total - tracked, take_bg
-            for c in range(self.channels):
-                here = bg[c]
-                if c == self.channels - 1:
-                    got = left_take
-                else:
-                    got = np.zeros_like(left_take)
-                    m = left_take > 0
-                    got[m] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
-                per_channel[c, readers] += got.sum(axis=(0, 1))
-                if got.any():
-                    self.background[c][np.ix_(np.arange(LEVELS), active, readers)] -= got.astype(np.int32)
-                left_bg, left_take = left_bg - here, left_take - got
-            self.slot_load[active] -= take_bg.sum(axis=(0, 2))
-        self.queued[readers] -= take.sum(axis=(0, 1))
-        rows = self._take_tracked(active, readers, take_tracked)
+        queued = _add_up(self.level_queued, 1)
+        readers = np.flatnonzero((budget > 0) & (queued > 0))
+        if len(readers) == 0:
+            return Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
+        lq = self.level_queued[readers]
+        before = np.cumsum(lq, axis=1) - lq
+        left = np.clip(budget[readers][:, None] - before, 0, None)  # budget left when a level starts
+        whole = left >= lq  # levels read whole (empty ones included)
+        taken = [self._read_whole(readers, lvl, whole[:, lvl] & (lq[:, lvl] > 0), per_channel) for lvl in range(LEVELS)]
+        cut = ~whole & (left > 0)  # at most one level per reader
+        r, lvl = np.nonzero(cut)
+        taken.append(self._read_cut(readers[r], lvl, left[r, lvl], now, per_channel))
+        rows = np.concatenate(taken)
         if len(rows):
             np.add.at(per_channel, (rows[:, CHANNEL], rows[:, READER]), 1)
         self.read_total += per_channel
         return Read(rows, per_channel)
 
-    def _take_tracked(self, active: np.ndarray, readers: np.ndarray, take: np.ndarray) -> np.ndarray:
-        """Advance the read pointers by ``take[level, slot, reader]`` and return those rows."""
+    def _read_whole(self, readers: np.ndarray, level: int, mask: np.ndarray, per_channel: np.ndarray) -> np.ndarray:
+        """These readers read all of one level: no ordering or draw needed."""
+        people = readers[mask]
+        if len(people) == 0:
+            return np.empty((0, len(COLUMNS)), np.int64)
+        if self.background is not None:
+            per_channel[:, people] += self.background_level[people, level].T
+            self.background_level[people, level] = 0
+            self.background[people, level] = 0
+        self.level_queued[people, level] = 0
+        tracked = people[self.tracked_queued[people] > 0]
+        if len(tracked) == 0:
+            return np.empty((0, len(COLUMNS)), np.int64)
+        k = self.unread[tracked, level, :]  # (people, slots)
+        r, slot = np.nonzero(k)
+        return self._take_tracked(tracked[r], np.full(len(r), level), slot, k[r, slot])
+
+    def _read_cut(self, people: np.ndarray, level: np.ndarray, budget: np.ndarray, now: int, per_channel: np.ndarray) -> np.ndarray:
+        """Each reader reads ``budget`` entries of their ``level``, newest hour first."""
+        if len(people) == 0:
+            return np.empty((0, len(COLUMNS)), np.int64)
+        age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
+        tracked = self.unread[people, level][:, age_order]  # (people, ages)
+        total = tracked
+        if self.background is not None:
+            bg = self.background[people, level][:, :, age_order]  # (people, channels, ages)
+            total = tracked + _add_up(bg, 1)
+        before = np.cumsum(total, axis=1, dtype=np.int32) - total
+        take = np.clip(budget.astype(np.int32)[:, None] - before, 0, total)
+        take_tracked = take
+        if self.background is not None:
+            take_tracked = np.where(tracked == total, take, 0)
+            mixed = (take > 0) & (tracked > 0) & (tracked < total)
+            take_tracked[mixed] = self.rng.hypergeometric(tracked[mixed], total[mixed] - tracked[mixed], take[mixed])
+            left_bg, left_take = total - tracked, take - take_tracked
+            for c in range(self.channels):  # which channel's background: one draw per channel in turn
+                here = bg[:, c]
+                if c == self.channels - 1:
+                    got = left_take
+                else:
+                    got = np.where(here == left_bg, left_take, 0)
+                    m = (left_take > 0) & (here > 0) & (here < left_bg)
+                    got[m] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
+                    left_bg, left_take = left_bg - here, left_take - got
+                if got.any():
+                    per_person = got.sum(axis=1)
+                    per_channel[c, people] += per_person
+                    self.background_level[people, level, c] -= per_person
+                    r, a = np.nonzero(got)
+                    self.background[people[r], level[r], c, age_order[a]] -= got[r, a].astype(np.int32)
+        np.subtract.at(self.level_queued, (people, level), take.sum(axis=1))
+        r, a = np.nonzero(take_tracked)
+        return self._take_tracked(people[r], level[r], age_order[a], take_tracked[r, a])
+
+    def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Advance the read pointers of cells (person, level, slot) by ``k`` and return those rows."""
         out = []
-        for j, s in enumerate(active.tolist()):
-            level, r = np.nonzero(take[:, j, :])
-            if len(level) == 0:
-                continue
-            k = take[level, j, r].astype(np.int64)
-            person = readers[r]
-            cells = person * LEVELS + level
-            keys = self.chunk_keys[s]
-            end = np.searchsorted(keys, cells, "right")
-            unread = self.unread[level, s, person].astype(np.int64)
-            first = end - unread
-            out.append(self.chunk_rows[s][ranges(first, k)])
-            self.unread[level, s, person] -= k.astype(np.int32)
-            self.slot_load[s] -= int(k.sum())
-            self.tracked_unread -= int(k.sum())
+        k = np.asarray(k, np.int64)
+        for s in np.unique(slot).tolist():
+            here = slot == s
+            p, lv, kk = person[here], level[here], k[here]
+            end = np.searchsorted(self.chunk_keys[s], p * LEVELS + lv, "right")
+            first = end - self.unread[p, lv, s].astype(np.int64)
+            out.append(self.chunk_rows[s][ranges(first, kk)])
+            self.unread[p, lv, s] -= kk.astype(np.int32)
+        if len(person):
+            np.subtract.at(self.tracked_queued, person, k)
         return np.concatenate(out) if out else np.empty((0, len(COLUMNS)), np.int64)
+
+
+def _add_up(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sum over a short axis (levels, channels) slice by slice: numpy's reduction over a short inner
+    axis of a large array is several times slower than a few additions."""
+    parts = np.moveaxis(x, axis, 0)
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out += part
+    return out

@@ -91,7 +91,7 @@ class OrgModel(mesa.Model):
         shares = np.asarray(s.load.level_shares, float)
         self.level_shares = shares / shares.sum() if shares.sum() > 0 else shares
         self.written = np.zeros((2, org.n), np.int64)  # tracked messages written (decisions, relays), per channel
-        self.background_written = np.zeros(org.n, np.int64)
+        self.background_written_per_tick = np.where(self.is_gatekeeper, 0.0, s.load.sent_per_tick)  # expected: cost only
         self.last_read = None  # what was read in the latest tick (for the recorder)
         self.recorder = Recorder(self, scenario.ticks)
 
@@ -185,7 +185,6 @@ class OrgModel(mesa.Model):
             counts[Channel.EMAIL, lv] = rng.poisson(mail_rate * self.level_shares[lv])
             if users.any():
                 counts[Channel.STREAM, lv] = rng.poisson(stream_rate * self.level_shares[lv])
-        self.background_written += rng.poisson(np.where(self.is_gatekeeper, 0.0, self.config.load.sent_per_tick))
         return counts
 
     def tracked_in_flight(self) -> int:
@@ -197,7 +196,7 @@ class OrgModel(mesa.Model):
         return self.attention.read_total.sum(axis=0) * self.config.attention.read_minutes_per_item
 
     def write_minutes(self) -> np.ndarray:
-        w = self.written.sum(axis=0) + self.sharing.written.sum(axis=0) + self.background_written
+        w = self.written.sum(axis=0) + self.sharing.written.sum(axis=0) + self.background_written_per_tick * self.now
         return w * self.config.attention.write_minutes_per_message
 
     # ------------------------------------------------------------------ reading
