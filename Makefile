@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(VPY) -m pytest $(PYTEST_W) $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(VPY) benchmarks/bench_channels.py
+	$(VPY) benchmarks/bench_model.py
 
 clean-venv:
 	rm -rf $(VENV)

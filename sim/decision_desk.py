@@ -28,10 +28,11 @@ class DecisionDesk:
         self.model = model
         org, d = model.org, model.config.decisions
         self.cfg, self.org, self.rng = d, org, model.rngs["decisions"]
-        self.rates = {
-            DecisionKind.CUSTOMER_ISSUE: d.customer_issues_per_tick,
-            DecisionKind.MARKET_OPPORTUNITY: d.market_opportunities_per_tick,
-            DecisionKind.INTERNAL_IMPROVEMENT: d.internal_improvements_per_tick,
+        staff = int(np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE)).sum())
+        self.rates = {  # decisions per tick: per-1,000 rates times the group where they arise
+            DecisionKind.CUSTOMER_ISSUE: d.customer_issues_per_1000_per_tick * int((org.role == Role.CUSTOMER).sum()) / 1000,
+            DecisionKind.MARKET_OPPORTUNITY: d.market_opportunities_per_1000_per_tick * int((org.role == Role.PARTNER).sum()) / 1000,
+            DecisionKind.INTERNAL_IMPROVEMENT: d.internal_improvements_per_1000_per_tick * staff / 1000,
         }
         staff = np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER))
         self.staff_by_dept = [np.flatnonzero(staff & (org.department == dd)) for dd in range(len(org.department_names))]

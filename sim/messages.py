@@ -96,16 +96,17 @@ def stochastic_round(x, rng: np.random.Generator, size: int | None = None) -> np
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
-def audience_rows(sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int, channel: int, delay: int, manager: np.ndarray) -> np.ndarray:
+def audience_rows(sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int, channel: int, delay: int, boss: np.ndarray) -> np.ndarray:
     """Entry rows for copies that reach ``readers`` as members of an audience (a list, a space):
-    not addressed, so not routed or screened; ADDRESSED only when the sender is the reader's manager."""
+    not addressed, so not routed or screened; ADDRESSED only when the sender is ``boss[reader]`` (the
+    reader's manager, or -1 when ``attention.manager_first`` is off)."""
     rows = new_rows(len(readers))
     if len(readers) == 0:
         return rows
     rows[:, READER] = rows[:, TARGET] = rows[:, HOP] = readers
     rows[:, ORIGIN] = rows[:, FRM] = sender
     rows[:, KIND], rows[:, PAYLOAD], rows[:, CHANNEL] = kind, payload, channel
-    rows[:, LEVEL] = entry_level(np.full(len(readers), kind), np.zeros(len(readers), bool), manager[readers] == sender)
+    rows[:, LEVEL] = entry_level(np.full(len(readers), kind), np.zeros(len(readers), bool), boss[readers] == sender)
     rows[:, SENT] = now
     rows[:, READY] = now + delay
     return rows

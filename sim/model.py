@@ -78,13 +78,20 @@ class OrgModel(mesa.Model):
                                    background=s.load.received_per_tick > 0, horizon=s.ticks + max(s.email.delivery_delay_ticks, s.stream.delivery_delay_ticks))
         self.router = Router(org, (s.email.routing, s.stream.routing), (True, not s.stream.mentions_bypass_gatekeepers),
                              (s.email.delivery_delay_ticks, s.stream.delivery_delay_ticks), s.gatekeepers, self.rngs["screening"])
-        self.mail = Mail(org, s.email, self.router, self.attention)
-        self.stream = Stream(org, s.stream, self.groups, self.router, self.attention, self.rngs["stream"])
+        boss = org.manager if s.attention.manager_first else np.full(org.n, -1)
+        self.mail = Mail(org, s.email, self.router, self.attention, boss)
+        self.stream = Stream(org, s.stream, self.groups, self.router, self.attention, self.rngs["stream"], boss)
         self.knowledge = KnowledgeBook(org, self.rngs["knowledge"])
         self.sharing = Sharing(self)
         self.decision_desk = DecisionDesk(self)
         self.retellers = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))  # person, item, until
-        self.item_rates = {ItemKind.MARKET: s.knowledge.market_signals_per_tick, ItemKind.GOAL: s.knowledge.goals_per_tick, ItemKind.PROCESS: s.knowledge.process_per_tick}
+        staff = int(np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE)).sum())
+        k = s.knowledge
+        self.item_rates = {  # items per tick: per-1,000 rates times the group where they arise
+            ItemKind.MARKET: k.market_signals_per_1000_per_tick * int(org.is_external().sum()) / 1000,
+            ItemKind.GOAL: k.goals_per_1000_per_tick * staff / 1000,
+            ItemKind.PROCESS: k.process_per_1000_per_tick * staff / 1000,
+        }
 
         self.is_gatekeeper = org.role == Role.GATEKEEPER
         self.items_per_tick = s.attention.reading_minutes_per_tick / s.attention.read_minutes_per_item
@@ -276,16 +283,16 @@ def check_against_organisation(s: Scenario, org: Organisation) -> None:
     """What the scenario asks for must exist in the (possibly imported) organisation."""
     problems = []
     k, d = s.knowledge, s.decisions
-    if k.market_signals_per_tick > 0 and not org.is_external().any():
-        problems.append(("knowledge.market_signals_per_tick", "market signals are born at partners or customers; the organisation has none", k.market_signals_per_tick))
-    if k.goals_per_tick > 0 and not (org.role == Role.EXECUTIVE).any():
-        problems.append(("knowledge.goals_per_tick", "goals are born at executives; the organisation has none", k.goals_per_tick))
-    if k.process_per_tick > 0 and not (org.role == Role.EMPLOYEE).any():
-        problems.append(("knowledge.process_per_tick", "process know-how is born at employees; the organisation has none", k.process_per_tick))
+    if k.market_signals_per_1000_per_tick > 0 and not org.is_external().any():
+        problems.append(("knowledge.market_signals_per_1000_per_tick", "market signals are born at partners or customers; the organisation has none", k.market_signals_per_1000_per_tick))
+    if k.goals_per_1000_per_tick > 0 and not (org.role == Role.EXECUTIVE).any():
+        problems.append(("knowledge.goals_per_1000_per_tick", "goals are born at executives; the organisation has none", k.goals_per_1000_per_tick))
+    if k.process_per_1000_per_tick > 0 and not (org.role == Role.EMPLOYEE).any():
+        problems.append(("knowledge.process_per_1000_per_tick", "process know-how is born at employees; the organisation has none", k.process_per_1000_per_tick))
     fields = {
-        DecisionKind.CUSTOMER_ISSUE: ("decisions.customer_issues_per_tick", d.customer_issues_per_tick),
-        DecisionKind.MARKET_OPPORTUNITY: ("decisions.market_opportunities_per_tick", d.market_opportunities_per_tick),
-        DecisionKind.INTERNAL_IMPROVEMENT: ("decisions.internal_improvements_per_tick", d.internal_improvements_per_tick),
+        DecisionKind.CUSTOMER_ISSUE: ("decisions.customer_issues_per_1000_per_tick", d.customer_issues_per_1000_per_tick),
+        DecisionKind.MARKET_OPPORTUNITY: ("decisions.market_opportunities_per_1000_per_tick", d.market_opportunities_per_1000_per_tick),
+        DecisionKind.INTERNAL_IMPROVEMENT: ("decisions.internal_improvements_per_1000_per_tick", d.internal_improvements_per_1000_per_tick),
     }
     for kind, (field, rate) in fields.items():
         role = ORIGIN_ROLE[kind]

@@ -4,8 +4,9 @@ A scenario says what organisation to build, which channels exist and how people 
 flows through them.  Every default below states its unit and, where it rests on a published figure,
 its source (see ``REFERENCES.md`` in the shared folder and the README's assumptions section).
 
-Time is counted in ticks; a tick is one working hour unless ``tick_hours`` says otherwise.  Rates are
-per tick, capacities are items per tick.
+Time is counted in ticks; a tick is one working hour unless ``tick_hours`` says otherwise.  Rates of
+what flows are per tick and per person or per 1,000 people (of the group where it arises), so that a
+larger organisation carries more traffic; capacities are items per tick.
 
 A scenario may start from another one with ``base = "other.toml"`` (a path relative to the file); its
 own keys are merged over the base's, table by table.
@@ -139,6 +140,9 @@ class Attention(_Section):
     Radicati volumes below give McKinsey's 28 % of the week: 88 reads + 34 writes a day = 139 min)."""
     write_minutes_per_message: Annotated[float, Field(ge=0, le=600)] = 1.5
     """Minutes to write one mail or post, either channel (assumption, as above)."""
+    manager_first: bool = True
+    """What one's manager shares is read with addressed messages, before the rest, on either channel
+    (assumption; false reads it like any other audience copy)."""
     available_share: Share = 0.75
     """Share of working hours a person is at the desk (not in meetings or focus time) and reads; the
     hours away are drawn at random each tick (assumption)."""
@@ -247,12 +251,15 @@ AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "communit
 class Knowledge(_Section):
     """Knowledge items: born at an origin, passed on with some propensity to an audience."""
 
-    market_signals_per_tick: Rate = 0.125
-    """Market signals born per tick at customers and partners (one a working day; assumption)."""
-    goals_per_tick: Rate = 0.025
-    """Management goals born per tick at executives (one a working week; assumption)."""
-    process_per_tick: Rate = 0.125
-    """Process know-how born per tick at employees (one a working day; assumption)."""
+    market_signals_per_1000_per_tick: Rate = 0.5
+    """Market signals born per tick per 1,000 partners and customers, at one of them: each external
+    brings one about every 2,000 working hours, a year (assumption)."""
+    goals_per_1000_per_tick: Rate = 0.03
+    """Management goals born per tick per 1,000 internal staff, at an executive: about one a week in a
+    1,000-person organisation (assumption)."""
+    process_per_1000_per_tick: Rate = 0.15
+    """Process know-how born per tick per 1,000 internal staff, at an employee: about 1.2 a working
+    day per 1,000 people (assumption)."""
     share_propensity: Share = 0.5
     """Mean chance that someone who learns an item passes it on (times their activity weight, see
     ``[people]``), on either channel (assumption)."""
@@ -279,13 +286,15 @@ class Knowledge(_Section):
 class Decisions(_Section):
     """Decisions that need inputs held by several people."""
 
-    customer_issues_per_tick: Rate = 0.1
-    """Customer issues arising per tick (Poisson), at a random customer: about one a working day
-    per 80 customers is an assumption of the shipped defaults, not a measurement."""
-    market_opportunities_per_tick: Rate = 0.05
-    """Market opportunities per tick, at a random partner (assumption)."""
-    internal_improvements_per_tick: Rate = 0.1
-    """Internal improvements per tick, at a random employee (assumption)."""
+    customer_issues_per_1000_per_tick: Rate = 0.5
+    """Customer issues arising per tick per 1,000 customers (Poisson), at a random customer: one per
+    customer a working year (assumption)."""
+    market_opportunities_per_1000_per_tick: Rate = 1.25
+    """Market opportunities per tick per 1,000 partners, at a random partner: one per partner every
+    800 working hours, about five months (assumption)."""
+    internal_improvements_per_1000_per_tick: Rate = 0.125
+    """Internal improvements per tick per 1,000 internal staff, at a random employee: one a working
+    day in a 1,000-person organisation (assumption)."""
     inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
     """People whose input is needed, the originator included."""
     scope_shares: dict[Literal["team", "department", "cross"], Annotated[float, Field(ge=0)]] = {"team": 0.4, "department": 0.35, "cross": 0.25}
@@ -331,6 +340,21 @@ class Scenario(_Section):
         return self.model_dump(mode="json", by_alias=True)
 
 
+# Keys of earlier versions and where they went (the fair-channel model, issue 7): named in errors.
+_PER_1000 = "now per 1,000 people of the group where they arise"
+MOVED = {
+    **{f"knowledge.{k}_per_tick": f"renamed knowledge.{k}_per_1000_per_tick ({_PER_1000})" for k in ("market_signals", "goals", "process")},
+    **{f"decisions.{k}_per_tick": f"renamed decisions.{k}_per_1000_per_tick ({_PER_1000})" for k in ("customer_issues", "market_opportunities", "internal_improvements")},
+    "email.reading_capacity_per_tick": "replaced by attention.reading_minutes_per_tick (one reading budget for both channels)",
+    "email.background_share": "replaced by [load] (background traffic is queued and read like the rest)",
+    "email.recipients_per_share": "renamed knowledge.ties_per_share",
+    "stream.attention_items_per_tick": "replaced by attention.reading_minutes_per_tick and stream.feed_attention_share",
+    "stream.background_items_per_tick": "replaced by load.received_per_tick and load.stream_share",
+    "knowledge.email_share_propensity": "renamed knowledge.share_propensity (both channels)",
+    "knowledge.managers_mail_team": "renamed knowledge.managers_share_with_team",
+}
+
+
 def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
     """Cross-field checks pydantic cannot see: references that must exist."""
     org, problems = s.organisation, []
@@ -351,12 +375,12 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
         for bridge, count in bridge_needs.items():
             if bridge in s.gatekeepers.bridges and count == 0:
                 problems.append(("gatekeepers.bridges", f"a {bridge} gatekeeper needs organisation.{bridge}s > 0", bridge))
-        if s.decisions.customer_issues_per_tick > 0 and org.customers == 0:
-            problems.append(("decisions.customer_issues_per_tick", "customer issues need organisation.customers > 0", s.decisions.customer_issues_per_tick))
-        if s.decisions.market_opportunities_per_tick > 0 and org.partners == 0:
-            problems.append(("decisions.market_opportunities_per_tick", "market opportunities need organisation.partners > 0", s.decisions.market_opportunities_per_tick))
-        if s.knowledge.market_signals_per_tick > 0 and org.partners + org.customers == 0:
-            problems.append(("knowledge.market_signals_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_tick))
+        if s.decisions.customer_issues_per_1000_per_tick > 0 and org.customers == 0:
+            problems.append(("decisions.customer_issues_per_1000_per_tick", "customer issues need organisation.customers > 0", s.decisions.customer_issues_per_1000_per_tick))
+        if s.decisions.market_opportunities_per_1000_per_tick > 0 and org.partners == 0:
+            problems.append(("decisions.market_opportunities_per_1000_per_tick", "market opportunities need organisation.partners > 0", s.decisions.market_opportunities_per_1000_per_tick))
+        if s.knowledge.market_signals_per_1000_per_tick > 0 and org.partners + org.customers == 0:
+            problems.append(("knowledge.market_signals_per_1000_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_1000_per_tick))
     if s.stream.enabled and s.stream.launch_tick >= s.ticks:
         problems.append(("stream.launch_tick", f"must be below ticks ({s.ticks})", s.stream.launch_tick))
     if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.team_spaces or s.stream.communities):
@@ -452,7 +476,7 @@ def _validate(data: dict, source: str) -> Scenario:
             field = ".".join(str(p) for p in err["loc"]) or "(top level)"
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
-                msg = "unknown key"
+                msg = f"unknown key; {MOVED[field]}" if field in MOVED else "unknown key"
             elif err["type"] == "literal_error":
                 msg = f"must be one of {err['ctx']['expected']}"
             problems.append((field, msg, err.get("input")))

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .experiments import replication_seeds
+from .knowledge import ItemKind
 from .model import OrgModel
 from .organisation import Role
 from .scenario import load_scenario
@@ -127,8 +128,8 @@ def _fit_beta(curve: np.ndarray, n: int) -> float:
 
 def case_v1(overrides, seeds, quick):
     """Stream spread on a complete graph against the logistic curve."""
-    # quick: half the people with half the background keeps beta = a N / B
-    size = ["ticks=700", "organisation.people_per_department=100", "load.received_per_tick=20100"] if quick else ["ticks=1500"]
+    # quick: half the people with half the background keeps beta = a N / B (twice the rate per 1,000 keeps the items)
+    size = ["ticks=700", "organisation.people_per_department=100", "load.received_per_tick=20100", "knowledge.process_per_1000_per_tick=0.08"] if quick else ["ticks=1500"]
     s = load_scenario(VALIDATION / "v1_logistic.toml", size + overrides)
     seeds = seeds[:4] if quick else seeds
     window = None
@@ -204,7 +205,8 @@ def case_v2(overrides, seeds, quick):
     means = {}
     for n in sizes:
         path = VALIDATION / "v2_gossip.toml"
-        scenario = load_scenario(path, [f"organisation.people_per_department={n}", *ticks, *overrides])
+        # one item every 100 ticks at any size (the rate is per 1,000 of the n + 1 people)
+        scenario = load_scenario(path, [f"organisation.people_per_department={n}", f"knowledge.process_per_1000_per_tick={10 / (n + 1):.6g}", *ticks, *overrides])
         members = None
         runs = []
         for seed in seeds[:4]:
@@ -266,7 +268,7 @@ def case_v4(overrides, seeds, quick, chain=False):
     size = ["ticks=3000"] if quick else []
     extra = ['gatekeepers.bridges=["department", "customer"]'] if chain else []
     s, runs = _runs(VALIDATION / "v4_gatekeeper.toml", size + extra + overrides, seeds, observe=_gatekeepers)
-    lam, mu = s.knowledge.market_signals_per_tick, s.gatekeepers.capacity_per_tick
+    lam, mu = runs[0][0].item_rates[ItemKind.MARKET], s.gatekeepers.capacity_per_tick
     warm = min(500, s.ticks // 10)
     params = f"lambda={lam}, mu={mu}, T={s.ticks}"
     per_gate = np.array([np.asarray(obs)[warm:].mean(axis=0) for _, _, obs in runs])  # (runs, gatekeepers)
@@ -304,7 +306,7 @@ def _first_hop(model) -> int:
 def case_v5(overrides, seeds, quick):
     size = ["ticks=1500"] if quick else []
     s, runs = _runs(VALIDATION / "v5_overload.toml", size + overrides, seeds)
-    lam, mu, T = s.knowledge.market_signals_per_tick, s.gatekeepers.capacity_per_tick, s.ticks
+    lam, mu, T = runs[0][0].item_rates[ItemKind.MARKET], s.gatekeepers.capacity_per_tick, s.ticks
     params = f"lambda={lam}, mu={mu}, T={T}"
     half = T // 2
     slopes, unhandled = [], []

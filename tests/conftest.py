@@ -19,20 +19,28 @@ SMALL = [
     "organisation.partners=10",
     "organisation.customers=40",
     "ticks=500",
+    # rates are per 1,000 people: raised so that a small run carries as many items and decisions as a
+    # full-size one (0.125 market signals, 0.025 goals, 0.125 process items, 0.25 decisions a tick)
+    "knowledge.market_signals_per_1000_per_tick=2.5",
+    "knowledge.goals_per_1000_per_tick=0.1",
+    "knowledge.process_per_1000_per_tick=0.5",
+    "decisions.customer_issues_per_1000_per_tick=2.5",
+    "decisions.market_opportunities_per_1000_per_tick=5",
+    "decisions.internal_improvements_per_1000_per_tick=0.4",
 ]
 
 
 def small(name: str, *overrides: str):
-    """A shipped scenario shrunk to ~300 people and 500 ticks."""
+    """A shipped scenario shrunk to ~300 people and 500 ticks, with the traffic of a full-size one."""
     return load_scenario(SCENARIOS / f"{name}.toml", SMALL + list(overrides))
 
 
 def bare(text: str = "", *overrides: str):
     """A scenario from TOML text with nothing flowing unless asked: no items, no decisions."""
     quiet = [
-        "knowledge.market_signals_per_tick=0", "knowledge.goals_per_tick=0", "knowledge.process_per_tick=0",
-        "decisions.customer_issues_per_tick=0", "decisions.market_opportunities_per_tick=0",
-        "decisions.internal_improvements_per_tick=0",
+        "knowledge.market_signals_per_1000_per_tick=0", "knowledge.goals_per_1000_per_tick=0", "knowledge.process_per_1000_per_tick=0",
+        "decisions.customer_issues_per_1000_per_tick=0", "decisions.market_opportunities_per_1000_per_tick=0",
+        "decisions.internal_improvements_per_1000_per_tick=0",
     ]
     return load_scenario_text(text, quiet + list(overrides))
 

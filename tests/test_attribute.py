@@ -31,7 +31,7 @@ A = {
     "email": {"routing": "through_channels", "expire_after_ticks": 80, "reading_capacity_per_tick": 12.0},
     "stream": {"enabled": False, "policy": "open", "communities": 0, "attention_items_per_tick": 4.0},
     "adoption": {"initial_share": 0.0},
-    "knowledge": {"email_audience": "ties", "goals_per_tick": 0.1},
+    "knowledge": {"email_audience": "ties", "goals_per_1000_per_tick": 0.1},
     "decisions": {"ownership": "escalation", "deadline_ticks": 80},
 }
 
@@ -56,7 +56,7 @@ def test_differing_fields_land_in_their_factors_by_the_longest_prefix():
                 organisation__partners=5, gatekeepers__bridges=["department", "upward"], gatekeepers__capacity_per_tick=2.0,
                 email__routing="direct", email__expire_after_ticks=40, email__reading_capacity_per_tick=6.0,
                 stream__enabled=True, stream__policy="restricted", stream__communities=4, stream__attention_items_per_tick=1.0,
-                adoption__initial_share=1.0, knowledge__email_audience="team", knowledge__goals_per_tick=0.2,
+                adoption__initial_share=1.0, knowledge__email_audience="team", knowledge__goals_per_1000_per_tick=0.2,
                 decisions__ownership="involved", decisions__deadline_ticks=40)
     groups = detect_factors(A, b, max_factors=20)
     assert keys(groups) == {
@@ -70,7 +70,7 @@ def test_differing_fields_land_in_their_factors_by_the_longest_prefix():
         "policy": ["stream.policy"],                                 # longer than "stream"
         "communities": ["stream.communities"],
         "audience": ["knowledge.email_audience"],                    # pattern knowledge.*audience*
-        "knowledge": ["knowledge.goals_per_tick"],
+        "knowledge": ["knowledge.goals_per_1000_per_tick"],
         "ownership": ["decisions.ownership"],
         "decisions": ["decisions.deadline_ticks"],
     }
@@ -317,8 +317,8 @@ def test_bad_inputs_exit_2_and_write_nothing(tmp_path, capsys):
 
 def test_an_invalid_combination_stops_before_running_and_says_how_to_merge(tmp_path, capsys):
     # A: no partners and no partner desk; B: partners with a partner desk. A with B's gatekeepers is invalid.
-    a = write_b(tmp_path, "nopartners", organisation="partners = 0", gatekeepers="bridges = []", decisions="market_opportunities_per_tick = 0")
-    b = write_b(tmp_path, "partnerdesk", organisation="partners = 5", gatekeepers='bridges = ["partner"]', decisions="market_opportunities_per_tick = 0")
+    a = write_b(tmp_path, "nopartners", organisation="partners = 0", gatekeepers="bridges = []", decisions="market_opportunities_per_1000_per_tick = 0")
+    b = write_b(tmp_path, "partnerdesk", organisation="partners = 5", gatekeepers='bridges = ["partner"]', decisions="market_opportunities_per_1000_per_tick = 0")
     sets = [x for s in SHRINK if "partners" not in s for x in ("--set", s)]
     out = tmp_path / "out"
     assert main(["attribute", a, b, "--out", str(out), "--quiet", "--executor", "serial", *sets]) == 2

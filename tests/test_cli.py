@@ -109,7 +109,7 @@ def test_a_broken_org_chart_is_named_with_row_and_field(tmp_path):
     chart = tmp_path / "chart.csv"
     chart.write_text("id,manager_id,department,role\nceo,,board,executive\na,ceo,ops,employee\nb,zz,ops,employee\n")
     scenario = tmp_path / "mine.toml"
-    scenario.write_text('[organisation.import]\norg_chart = "chart.csv"\n[knowledge]\nmarket_signals_per_tick = 0\n[decisions]\ncustomer_issues_per_tick = 0\nmarket_opportunities_per_tick = 0\n')
+    scenario.write_text('[organisation.import]\norg_chart = "chart.csv"\n[knowledge]\nmarket_signals_per_1000_per_tick = 0\n[decisions]\ncustomer_issues_per_1000_per_tick = 0\nmarket_opportunities_per_1000_per_tick = 0\n')
     r = orgsim("run", scenario, "--quiet", cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "organisation.import" in r.stderr and "row 4: manager_id: no person with this id (got 'zz')" in r.stderr

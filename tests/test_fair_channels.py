@@ -16,7 +16,7 @@ from .conftest import bare, small
 
 def test_a_mail_to_the_company_and_a_post_to_the_company_reach_the_same_share_at_the_same_cost():
     """Only the origins share, always to the whole company; equal background load on both sides."""
-    common = ["knowledge.process_per_tick=0.1", "people.read_only_share=1.0", "knowledge.audience={company=1.0}",
+    common = ["knowledge.process_per_1000_per_tick=0.55", "people.read_only_share=1.0", "knowledge.audience={company=1.0}",
               "knowledge.managers_share_with_team=false", "ticks=400", "organisation.people_per_department=30"]
     mail = run_scenario(bare("", *common), seed=3).tables()
     post = run_scenario(bare("", *common, "stream.enabled=true", "adoption.initial_share=1.0"), seed=3).tables()

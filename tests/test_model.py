@@ -33,7 +33,7 @@ def test_same_seed_gives_identical_tables_and_other_seeds_differ():
 
 
 def test_only_origins_share_when_nobody_passes_anything_on():
-    quiet = ["knowledge.share_propensity=0", "knowledge.process_per_tick=0.2", "knowledge.goals_per_tick=0.1", "ticks=200"]
+    quiet = ["knowledge.share_propensity=0", "knowledge.process_per_1000_per_tick=0.8", "knowledge.goals_per_1000_per_tick=0.4", "ticks=200"]  # 0.2 and 0.1 a tick
     for extra in ([], ["stream.enabled=true", "adoption.initial_share=0.5"]):
         model = run_scenario(bare("", *quiet, *extra))
         people = model.tables()["people"]
@@ -42,7 +42,7 @@ def test_only_origins_share_when_nobody_passes_anything_on():
 
 
 def test_nothing_spreads_when_nobody_reads():
-    s = bare("", "knowledge.process_per_tick=0.2", "attention.reading_minutes_per_tick=0", "stream.enabled=true", "adoption.initial_share=1", "ticks=100")
+    s = bare("", "knowledge.process_per_1000_per_tick=0.8", "attention.reading_minutes_per_tick=0", "stream.enabled=true", "adoption.initial_share=1", "ticks=100")
     model = run_scenario(s)
     kb = model.knowledge
     known = kb.known[:, : kb.n_items]
@@ -148,7 +148,7 @@ def test_model_rejects_an_imported_org_that_lacks_what_the_scenario_needs(tmp_pa
     from sim.scenario import ScenarioError, load_scenario_text
 
     s = load_scenario_text(f'[organisation.import]\norg_chart = "{chart}"')
-    with pytest.raises(ScenarioError, match="knowledge.market_signals_per_tick: market signals are born at partners or customers"):
+    with pytest.raises(ScenarioError, match="knowledge.market_signals_per_1000_per_tick: market signals are born at partners or customers"):
         OrgModel(s)
 
 

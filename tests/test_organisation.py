@@ -87,7 +87,7 @@ c1,s2,,customer,
 def test_org_chart_import_keeps_extra_columns(tmp_path):
     path = tmp_path / "chart.csv"
     path.write_text(CHART)
-    s = bare(f'[organisation.import]\norg_chart = "{path}"', "knowledge.goals_per_tick=0.1", "knowledge.market_signals_per_tick=0.1")
+    s = bare(f'[organisation.import]\norg_chart = "{path}"', "knowledge.goals_per_1000_per_tick=0.1", "knowledge.market_signals_per_1000_per_tick=0.1")
     model = OrgModel(s)
     org = model.org
     assert org.n == 7 and org.department_names == ["board", "sales", "eng"]
@@ -123,7 +123,7 @@ def test_org_chart_errors_name_row_and_field(tmp_path, edit, message):
 def test_email_eu_core_imports_and_runs():
     s = bare(
         f'[organisation.import]\nedges = "{EU_CORE / "email-Eu-core.txt"}"\ndepartments = "{EU_CORE / "email-Eu-core-department-labels.txt"}"',
-        "knowledge.goals_per_tick=0.05", "knowledge.process_per_tick=0.1", "decisions.internal_improvements_per_tick=0.1",
+        "knowledge.goals_per_1000_per_tick=0.05", "knowledge.process_per_1000_per_tick=0.1", "decisions.internal_improvements_per_1000_per_tick=0.1",  # per 1,000 of 1,005 people
         "gatekeepers.bridges=['upward','department']", "ticks=200",
     )
     model = OrgModel(s)

@@ -39,6 +39,8 @@ def problems(text="", overrides=(), source="x.toml"):
     [
         ("colour = 'red'", [], "colour", "unknown key"),
         ("[email]\nreading_capacity = 3", [], "email.reading_capacity", "unknown key"),
+        ("[email]\nbackground_share = 0.5", [], "email.background_share", "unknown key; replaced by [load]"),
+        ("", ["knowledge.goals_per_tick=0.1"], "knowledge.goals_per_tick", "renamed knowledge.goals_per_1000_per_tick"),
         ("ticks = 'many'", [], "ticks", "valid integer"),
         ("ticks = 0", [], "ticks", "greater than or equal to 1"),
         ("", ["load.stream_share=1.5"], "load.stream_share", "less than or equal to 1"),
@@ -46,7 +48,7 @@ def problems(text="", overrides=(), source="x.toml"):
         ("", ["gatekeepers.bridges=['upward','moat']"], "gatekeepers.bridges.1", "must be one of"),
         ("", ["organisation.sales_department=legal"], "organisation.sales_department", "must be one of"),
         ("", ["organisation.partners=0", "gatekeepers.bridges=['partner']"], "gatekeepers.bridges", "partner gatekeeper needs"),
-        ("", ["organisation.customers=0"], "decisions.customer_issues_per_tick", "need organisation.customers"),
+        ("", ["organisation.customers=0"], "decisions.customer_issues_per_1000_per_tick", "need organisation.customers"),
         ("", ["stream.enabled=true", "stream.launch_tick=5000", "ticks=100"], "stream.launch_tick", "below ticks"),
         ("", ["adoption.eligible_departments=['nowhere']"], "adoption.eligible_departments", "must name departments"),
     ],

@@ -29,7 +29,7 @@ def test_theory_helpers():
 
 
 def test_other_rates_set_from_the_command_line_still_pass():
-    checks, _ = run_cases(["V4"], quick=True, overrides=["gatekeepers.capacity_per_tick=0.9", "knowledge.market_signals_per_tick=0.3"])
+    checks, _ = run_cases(["V4"], quick=True, overrides=["gatekeepers.capacity_per_tick=0.9", "knowledge.market_signals_per_1000_per_tick=6.0"])
     assert all(c.passed for c in checks) and checks[0].theory == pytest.approx(queue_length(0.3, 0.9))
 
 

@@ -21,8 +21,9 @@ class Mail:
 
     channel = Channel.EMAIL
 
-    def __init__(self, org, cfg, router, attention):
+    def __init__(self, org, cfg, router, attention, boss: np.ndarray):
         self.org, self.cfg, self.router, self.attention = org, cfg, router, attention
+        self.boss = boss  # whose copies a reader reads with addressed mail (their manager, or -1)
         self.outbox = np.empty((0, len(COLUMNS)), np.int64)
         self.sent_by = np.zeros(org.n, np.int64)  # mails sent (one per recipient), relays excluded
         self.tick_sent = 0
@@ -33,7 +34,7 @@ class Mail:
 
     def send_list(self, sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int) -> int:
         """One copy per list member (``sender[i]`` wrote to ``readers[i]``)."""
-        return self._queue(audience_rows(sender, readers, kind, payload, now, self.channel, self.cfg.delivery_delay_ticks, self.org.manager))
+        return self._queue(audience_rows(sender, readers, kind, payload, now, self.channel, self.cfg.delivery_delay_ticks, self.boss))
 
     def _queue(self, rows: np.ndarray) -> int:
         if len(rows) == 0:

@@ -22,8 +22,9 @@ class Stream:
     channel = Channel.STREAM
     POST_FIELDS = {"space": np.int64, "author": np.int64, "tick": np.int64, "kind": np.int8, "payload": np.int64}
 
-    def __init__(self, org, cfg, groups, router, attention, rng: np.random.Generator):
+    def __init__(self, org, cfg, groups, router, attention, rng: np.random.Generator, boss: np.ndarray):
         self.org, self.cfg, self.groups, self.router, self.attention, self.rng = org, cfg, groups, router, attention, rng
+        self.boss = boss  # whose copies a reader reads with addressed messages (their manager, or -1)
         self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
         self.posted_by = np.zeros(org.n, np.int64)
         self.tick_posts = 0
@@ -56,7 +57,7 @@ class Stream:
         if self.look_share < 1.0:
             keep &= self.rng.random(len(reader)) < self.look_share
         which, reader = which[keep], reader[keep]
-        self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.org.manager))
+        self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.boss))
         if len(mentions):
             self.attention.add(self.router.address(author[0], np.asarray(mentions, np.int64), kind, payload[0], now, self.channel))
         return m
