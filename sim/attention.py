@@ -76,6 +76,7 @@ class Attention:
         self.chunk_rows: list[np.ndarray | None] = [None] * self.slots
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
+        self.pending_count = np.zeros(n, np.int64)  # those rows per reader
         self.level_queued = np.zeros((n, LEVELS), np.int64)  # unread and readable, tracked and background
         self.tracked_queued = np.zeros(n, np.int64)  # unread and readable tracked entries, per person
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
@@ -97,6 +98,7 @@ class Attention:
         """Queue entries; each becomes readable at its ``ready`` tick."""
         if len(rows):
             self.pending.append(rows)
+            self.pending_count += np.bincount(rows[:, READER], minlength=self.n)
 
     def _add_background(self, now: int, counts: np.ndarray) -> None:
         s = now % self.slots
@@ -107,9 +109,7 @@ class Attention:
 
     def in_transit(self) -> np.ndarray:
         """Entries written but not readable yet, per person."""
-        if not self.pending:
-            return np.zeros(self.n, np.int64)
-        return np.bincount(np.concatenate(self.pending)[:, READER], minlength=self.n)
+        return self.pending_count.copy()
 
     # ------------------------------------------------------------------ the tick
     def step(self, now: int, budget: np.ndarray, background: np.ndarray | None = None) -> Read:
@@ -172,6 +172,7 @@ class Attention:
         rows = rows[due]
         if len(rows) == 0:
             return
+        self.pending_count -= np.bincount(rows[:, READER], minlength=self.n)
         keys = self._cell_keys(rows)
         order = np.lexsort((self.rng.random(len(rows)), keys))
         rows, keys = rows[order], keys[order]

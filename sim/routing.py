@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import csr_rows
-from .messages import CHANNEL, CLEARED, FRM, HOP, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Channel, Level, new_rows
+from .messages import CHANNEL, CLEARED, FRM, HOP, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Level, new_rows
 from .organisation import Organisation, Role
 
 __all__ = ["Router"]

@@ -141,8 +141,10 @@ class Sharing:
 
     def _count_writes(self, channel: int, sender: np.ndarray, message: np.ndarray) -> None:
         """One message written per distinct (sender, message) pair: a CC list or a list mail is one mail."""
-        pairs = np.unique(np.stack([sender, message]), axis=1)
-        np.add.at(self.written[channel], pairs[0], 1)
+        if len(sender) == 0:
+            return
+        key = np.unique(sender * (int(message.max()) + 1) + message)
+        np.add.at(self.written[channel], key // (int(message.max()) + 1), 1)
 
     def _to_groups(self, sender, group, item, now: int, bump: bool) -> None:
         """Each item once per group and tick (first sharer in random order), skipping groups that got
@@ -181,7 +183,8 @@ class Sharing:
         which, reader = which[keep], reader[keep]
         if len(reader):
             m.mail.send_list(sender[which], reader, MessageKind.KNOWLEDGE, item[which], now)
-            self._count_writes(Channel.EMAIL, sender[which], which)
+            mailed = np.bincount(which, minlength=len(group)) > 0  # one list mail per share
+            np.add.at(self.written[Channel.EMAIL], sender[mailed], 1)
 
     def _grow(self, items: int) -> None:
         cap = self.recent.shape[1]

@@ -35,6 +35,8 @@ METRICS = {
     "market_coverage_employees": ("market signals known by employees", "share", "higher"),
     "goal_coverage_employees": ("goals known by employees", "share", "higher"),
     "process_coverage_employees": ("process know-how known by employees", "share", "higher"),
+    "market_coverage_partners": ("market signals known by partners", "share", "higher"),
+    "market_coverage_customers": ("market signals known by customers", "share", "higher"),
     "gatekeeper_backlog_peak": ("peak gatekeeper backlog", "messages", "lower"),
     "gatekeeper_utilisation": ("gatekeepers' time spent screening", "share", "lower"),
     "reading_hours_per_week": ("reading, mail and feed, per person", "hours/week", "lower"),
@@ -74,6 +76,9 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         out[f"{kind}_t50_median"] = _median_with_never(items["t50_ticks"])
         out[f"{kind}_t90_median"] = _median_with_never(items["t90_ticks"])
         out[f"{kind}_coverage_employees"] = float(items["coverage_employees"].mean()) if len(items) else math.nan
+        if kind == "market":  # what is meant for partners and customers too
+            for group in ("partners", "customers"):
+                out[f"market_coverage_{group}"] = float(items[f"coverage_{group}"].mean()) if len(items) else math.nan
     out["gatekeeper_backlog_peak"] = float(ts["gatekeeper_backlog_max"].max()) if len(ts) else 0.0
     gk = people[people["role"] == "gatekeeper"]
     out["gatekeeper_utilisation"] = float(gk["utilisation"].mean()) if len(gk) else math.nan
