@@ -174,7 +174,7 @@ class Attention:
             return
         self.pending_count -= np.bincount(rows[:, READER], minlength=self.n)
         keys = self._cell_keys(rows)
-        order = np.lexsort((self.rng.random(len(rows)), keys))
+        order = np.argsort(keys * (1 << 20) + self.rng.integers(0, 1 << 20, len(rows)))  # by cell, at random within
         rows, keys = rows[order], keys[order]
         self.chunk_rows[s], self.chunk_keys[s] = rows, keys
         counts = np.bincount(keys, minlength=self.n * LEVELS).reshape(self.n, LEVELS)

@@ -66,14 +66,17 @@ def test_a_filtered_request_is_sent_again_and_its_decision_closes():
 
 
 def test_non_adopters_know_at_least_what_they_know_without_a_stream():
-    half = run_scenario(small("social_business", "adoption.initial_share=0.5"), seed=4).tables()["people"]
-    off = run_scenario(small("social_business", "stream.enabled=false"), seed=4).tables()["people"]
-    staff = half["role"].isin(["employee", "manager", "executive"])
-    non_adopters = half[staff & ~half["uses_stream"]]["person"]
-    assert len(non_adopters) > 50
-    known_half = half.set_index("person").loc[non_adopters, "items_known"].mean()
-    known_off = off.set_index("person").loc[non_adopters, "items_known"].mean()
-    assert known_half >= 0.95 * known_off
+    """Averaged over three seeds: single runs differ by up to a third either way."""
+    known_half, known_off = [], []
+    for seed in (4, 5, 6):
+        half = run_scenario(small("social_business", "adoption.initial_share=0.5"), seed=seed).tables()["people"]
+        off = run_scenario(small("social_business", "stream.enabled=false"), seed=seed).tables()["people"]
+        staff = half["role"].isin(["employee", "manager", "executive"])
+        non_adopters = half[staff & ~half["uses_stream"]]["person"]
+        assert len(non_adopters) > 50
+        known_half.append(half.set_index("person").loc[non_adopters, "items_known"].mean())
+        known_off.append(off.set_index("person").loc[non_adopters, "items_known"].mean())
+    assert np.mean(known_half) >= 0.95 * np.mean(known_off)
 
 
 def test_pr_only_customers_learn_no_internal_items():
