@@ -101,17 +101,20 @@ def headline_sentences(stats: pd.DataFrame, order: list[str]) -> list[str]:
                         return f"in {reached} of {x['runs']} runs of {x['scenario']}{when}"
                     lines.append(f"{subject} {runs(r)}; {runs(b)}")
                 continue
-            if r["ratio"] >= 1:
-                lines.append(f"{subject} {r['ratio']:.1f}x {better} ({r['ratio_low']:.1f}-{r['ratio_high']:.1f}) in {name} than in {base}")
-            else:
-                inv = 1 / r["ratio"]
-                lines.append(f"{subject} {inv:.1f}x {worse} ({1 / r['ratio_high']:.1f}-{1 / r['ratio_low']:.1f}) in {name} than in {base}")
+            ratio, low, high = (r["ratio"], r["ratio_low"], r["ratio_high"]) if r["ratio"] >= 1 else (1 / r["ratio"], 1 / r["ratio_high"], 1 / r["ratio_low"])
+            word = better if r["ratio"] >= 1 else worse
+            lines.append(f"{subject} {_times(ratio)}x {word} ({_times(low)}-{_times(high)}) in {name} than in {base}")
         for metric in ("decisions_open_share", "process_coverage_employees", "market_coverage_employees"):
             r = stats[(stats["metric"] == metric) & (stats["scenario"] == name)].iloc[0]
             if np.isfinite(r["diff"]):
                 label = METRICS[metric][0]
                 lines.append(f"{label}: {100 * r['diff']:+.0f} points ({100 * r['diff_low']:+.0f} to {100 * r['diff_high']:+.0f}) in {name} against {base}")
     return lines
+
+
+def _times(x: float) -> str:
+    """A ratio with the digits it needs: 1.012 is not "1.0x"."""
+    return f"{x:.2f}" if x < 1.1 else f"{x:.1f}"
 
 
 def format_stats_table(stats: pd.DataFrame, order: list[str]) -> str:
