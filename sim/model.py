@@ -32,7 +32,7 @@ from .decision_desk import DecisionDesk
 from .decisions import DecisionKind, ORIGIN_ROLE
 from .groups import build_groups
 from .knowledge import ItemKind, KnowledgeBook
-from .messages import LEVELS, Channel, MessageKind, KIND, PAYLOAD, READER, TARGET, stochastic_round
+from .messages import CHANNEL, KIND, LEVELS, PAYLOAD, READER, TARGET, Channel, Level, MessageKind, stochastic_round
 from .organisation import Organisation, Role, build_organisation
 from .results import Recorder
 from .routing import Router
@@ -94,6 +94,8 @@ class OrgModel(mesa.Model):
         }
 
         self.is_gatekeeper = org.role == Role.GATEKEEPER
+        self.guarded = np.flatnonzero(org.assistant >= 0)  # people with an assistant in front of them
+        self.passed_on = np.zeros((2, org.n), np.int64)  # background an assistant let through, due next tick
         self.items_per_tick = s.attention.reading_minutes_per_tick / s.attention.read_minutes_per_item
         shares = np.asarray(s.load.level_shares, float)
         self.level_shares = shares / shares.sum() if shares.sum() > 0 else shares
@@ -130,7 +132,8 @@ class OrgModel(mesa.Model):
         self.adoption.step(now)
         origins, items = self.knowledge.birth(self.item_rates, now)
         self.decision_desk.arise(now)
-        read = self.last_read = self.attention.step(now, self._budgets(), self._background())
+        read = self.last_read = self.attention.step(now, self._budgets(), self._background(now))
+        self._screen_background(read)
         learned_p, learned_i = self._on_read(read.rows, now)
         self._routine_mail(now)
         self._retell(now)
@@ -176,9 +179,11 @@ class OrgModel(mesa.Model):
             budget[gk] = stochastic_round(np.full(int(gk.sum()), self.config.gatekeepers.capacity_per_tick), rng)
         return budget
 
-    def _background(self) -> np.ndarray | None:
+    def _background(self, now: int) -> np.ndarray | None:
         """Background arrivals: ``load.received_per_tick`` per person (not gatekeepers), a share of a
-        stream user's on the stream (thinned like any feed item), by priority level."""
+        stream user's on the stream (thinned like any feed item), by priority level.  What is addressed
+        to a person with an assistant goes to the assistant first, on every channel the gatekeepers
+        screen; what the assistant passed on last tick arrives now."""
         rate = self.config.load.received_per_tick
         if rate <= 0:
             return None
@@ -192,7 +197,31 @@ class OrgModel(mesa.Model):
             counts[Channel.EMAIL, lv] = rng.poisson(mail_rate * self.level_shares[lv])
             if users.any():
                 counts[Channel.STREAM, lv] = rng.poisson(stream_rate * self.level_shares[lv])
+        if len(self.guarded) and self.router.gates_active(now):
+            screened = np.flatnonzero(self.router.screened)
+            addressed = counts[screened, Level.ADDRESSED][:, self.guarded]
+            counts[screened[:, None], Level.ADDRESSED, self.org.assistant[self.guarded][None, :]] += addressed
+            counts[screened[:, None], Level.ADDRESSED, self.guarded[None, :]] = 0
+        counts[:, Level.ADDRESSED] += self.passed_on  # screened last tick
+        self.passed_on = np.zeros_like(self.passed_on)
         return counts
+
+    def _screen_background(self, read) -> None:
+        """Background an assistant read is passed on to the person they guard (next tick), but for
+        ``filter_share``; it counts as screening work like tracked mail."""
+        if len(self.guarded) == 0 or read.per_channel.sum() == 0:
+            return
+        assistants = self.org.assistant[self.guarded]
+        tracked = np.zeros_like(read.per_channel)
+        if len(read.rows):
+            np.add.at(tracked, (read.rows[:, CHANNEL], read.rows[:, READER]), 1)
+        background = (read.per_channel - tracked)[:, assistants]
+        if not background.any():
+            return
+        kept = self.rngs["screening background"].binomial(background, 1.0 - self.config.gatekeepers.filter_share)
+        self.passed_on[:, self.guarded] += kept
+        self.router.screened_count[assistants] += background.sum(axis=0)
+        self.router.dropped += (background - kept).sum(axis=1)
 
     def tracked_in_flight(self) -> int:
         """Tracked entries written and not read yet (queued, in transit, in outboxes)."""

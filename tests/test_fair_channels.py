@@ -148,3 +148,18 @@ def test_reading_waits_on_priority_not_on_channel():
     first = att.step(0, np.array([2])).rows
     assert sorted(first[:, LEVEL].tolist()) == [Level.ADDRESSED] * 2
     assert sorted(first[:, CHANNEL].tolist()) == [Channel.EMAIL, Channel.STREAM]
+
+
+def test_assistants_screen_the_mail_addressed_to_whom_they_guard():
+    """Background addressed to an executive passes their assistant first: the assistant's queue is
+    real work, and what the assistant filters out never reaches the executive."""
+    def run(filter_share):
+        model = run_scenario(small("email_gatekept", "ticks=300", f"gatekeepers.filter_share={filter_share}"), seed=1)
+        return model, model.tables()["people"]
+    model, people = run(0.0)
+    assistants = model.org.assistant[model.org.assistant >= 0]
+    assert people.loc[assistants, "utilisation"].mean() > 0.3
+    guarded = np.flatnonzero(model.org.assistant >= 0)
+    _, filtered = run(1.0)
+    before, after = people.loc[guarded, "reading_hours_per_week"].mean(), filtered.loc[guarded, "reading_hours_per_week"].mean()
+    assert after < 0.85 * before  # a quarter of the background is addressed, and none of it got through

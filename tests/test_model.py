@@ -103,7 +103,6 @@ def headlines(name, *overrides, seeds=(1, 2)):
 def test_gatekeepers_slow_decisions():
     gated, open_ = headlines("email_gatekept"), headlines("email_open")
     assert gated["decision_latency_median"] > 1.15 * open_["decision_latency_median"]
-    assert gated["decisions_open_share"] > open_["decisions_open_share"]
     assert gated["gatekeeper_backlog_peak"] > 0 == open_["gatekeeper_backlog_peak"]
 
 
@@ -118,12 +117,13 @@ def test_with_starved_feed_attention_email_wins():
     starved = headlines("social_business", "stream.feed_attention_share=0.2")
     same_org_on_email = headlines("social_business", "stream.feed_attention_share=0.2", "stream.enabled=false")
     for kind in ("goal", "process"):
-        assert same_org_on_email[f"{kind}_coverage_employees"] > starved[f"{kind}_coverage_employees"] + 0.1
+        assert same_org_on_email[f"{kind}_coverage_employees"] > 2 * starved[f"{kind}_coverage_employees"]
 
 
 def test_when_adoption_collapses_people_know_what_email_users_know():
-    collapsed = headlines("social_business", "adoption.abandon_rate=0.05")
-    on_email = headlines("social_business", "stream.enabled=false")
+    seeds = (1, 2, 3, 4)  # a single run's coverage varies by about 0.05
+    collapsed = headlines("social_business", "adoption.abandon_rate=0.05", seeds=seeds)
+    on_email = headlines("social_business", "stream.enabled=false", seeds=seeds)
     assert collapsed["adoption_final"] < 0.05
     assert abs(collapsed["process_coverage_employees"] - on_email["process_coverage_employees"]) < 0.05
 
