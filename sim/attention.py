@@ -151,10 +151,10 @@ class Attention:
             gone = self._unread_mask(s) & (rows[:, CHANNEL] == c)
             if not gone.any():
                 continue
-            keys = self.chunk_keys[s][gone]
-            np.subtract.at(self.unread[:, :, s], (keys // LEVELS, keys % LEVELS), 1)
-            np.subtract.at(self.level_queued, (keys // LEVELS, keys % LEVELS), 1)
-            self.tracked_queued -= np.bincount(keys // LEVELS, minlength=self.n)
+            lost = np.bincount(self.chunk_keys[s][gone], minlength=self.n * LEVELS).reshape(self.n, LEVELS)
+            self.unread[:, :, s] -= lost.astype(np.int32)
+            self.level_queued -= lost
+            self.tracked_queued -= _add_up(lost, 1)
             self.expired[c] += int(gone.sum())
             keep = ~gone
             self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
