@@ -6,7 +6,7 @@ Layers, data flowing one way: scenario (validated config) -> organisation (array
 >>> import sim
 >>> model = sim.run_scenario(sim.load_scenario_text('ticks = 3\\n[organisation]\\npeople_per_department = 8'))
 >>> sorted(model.tables())
-['decisions', 'knowledge', 'people', 'timeseries']
+['decisions', 'edges', 'knowledge', 'people', 'person_week', 'timeseries']
 """
 
 from .model import OrgModel

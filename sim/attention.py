@@ -77,6 +77,7 @@ class Attention:
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
         self.pending_count = np.zeros(n, np.int64)  # those rows per reader
+        self.observer = None  # told of every entry queued (the network ledger, :class:`sim.ona.Traffic`)
         self.level_queued = np.zeros((n, LEVELS), np.int64)  # unread and readable, tracked and background
         self.tracked_queued = np.zeros(n, np.int64)  # unread and readable tracked entries, per person
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
@@ -97,6 +98,8 @@ class Attention:
     def add(self, rows: np.ndarray) -> None:
         """Queue entries; each becomes readable at its ``ready`` tick."""
         if len(rows):
+            if self.observer is not None:
+                self.observer.delivered(rows)
             self.pending.append(rows)
             self.pending_count += np.bincount(rows[:, READER], minlength=self.n)
 

@@ -67,8 +67,10 @@ COLUMNS = (
     "cleared",  # gatekeepers passed on the current logical hop
     "sent",  # tick it was first written
     "ready",  # tick from which it can be read
+    "by",  # who put this copy in the reader's queue: the writer, a relay or a gatekeeper (network tables)
+    "gates",  # gatekeepers passed on the whole route so far (brokerage)
 )
-READER, LEVEL, CHANNEL, KIND, PAYLOAD, ORIGIN, FRM, HOP, TARGET, CLEARED, SENT, READY = range(len(COLUMNS))
+READER, LEVEL, CHANNEL, KIND, PAYLOAD, ORIGIN, FRM, HOP, TARGET, CLEARED, SENT, READY, BY, GATES = range(len(COLUMNS))
 
 
 def new_rows(m: int) -> np.ndarray:
@@ -104,7 +106,7 @@ def audience_rows(sender: np.ndarray, readers: np.ndarray, kind: int, payload: n
     if len(readers) == 0:
         return rows
     rows[:, READER] = rows[:, TARGET] = rows[:, HOP] = readers
-    rows[:, ORIGIN] = rows[:, FRM] = sender
+    rows[:, ORIGIN] = rows[:, FRM] = rows[:, BY] = sender
     rows[:, KIND], rows[:, PAYLOAD], rows[:, CHANNEL] = kind, payload, channel
     rows[:, LEVEL] = entry_level(np.full(len(readers), kind), np.zeros(len(readers), bool), boss[readers] == sender)
     rows[:, SENT] = now

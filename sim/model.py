@@ -32,6 +32,7 @@ from .decision_desk import DecisionDesk
 from .decisions import DecisionKind, ORIGIN_ROLE
 from .groups import build_groups
 from .knowledge import ItemKind, KnowledgeBook
+from .ona import Traffic, ona_groups
 from .messages import CHANNEL, KIND, LEVELS, PAYLOAD, READER, TARGET, Channel, Level, MessageKind, stochastic_round
 from .organisation import Organisation, Role, build_organisation
 from .results import Recorder
@@ -102,6 +103,9 @@ class OrgModel(mesa.Model):
         self.written = np.zeros((2, org.n), np.int64)  # tracked messages written (decisions, relays), per channel
         self.background_written_per_tick = np.where(self.is_gatekeeper, 0.0, s.load.sent_per_tick)  # expected: cost only
         self.last_read = None  # what was read in the latest tick (for the recorder)
+        self.ona_group, self.ona_group_names = ona_groups(org.department, org.role == Role.PARTNER, org.role == Role.CUSTOMER, org.department_names)
+        self.traffic = Traffic(org.n, self.ona_group, s.tick_hours, snapshot=self.person_counters)
+        self.attention.observer = self.traffic
         self.recorder = Recorder(self, scenario.ticks)
 
     # ------------------------------------------------------------------ views other modules use
@@ -127,12 +131,14 @@ class OrgModel(mesa.Model):
     # ------------------------------------------------------------------ the tick
     def step(self) -> None:
         now = self.now
+        self.traffic.start_tick(now)
         self.mail.start_tick()
         self.stream.start_tick()
         self.adoption.step(now)
         origins, items = self.knowledge.birth(self.item_rates, now)
         self.decision_desk.arise(now)
         read = self.last_read = self.attention.step(now, self._budgets(), self._background(now))
+        self.traffic.read(read.rows)
         self._screen_background(read)
         learned_p, learned_i = self._on_read(read.rows, now)
         self._routine_mail(now)
@@ -234,6 +240,14 @@ class OrgModel(mesa.Model):
     def write_minutes(self) -> np.ndarray:
         w = self.written.sum(axis=0) + self.sharing.written.sum(axis=0) + self.background_written_per_tick * self.now
         return w * self.config.attention.write_minutes_per_message
+
+    def person_counters(self) -> dict[str, np.ndarray]:
+        """Cumulative per-person counters, differenced week by week into ``person_week``."""
+        return {
+            "mails_written": self.mail.sent_by, "posts_written": self.stream.posted_by,
+            "read": self.attention.read_total, "tracked_read": self.traffic.tracked_read, "forwarded": self.traffic.forwarded,
+            "read_minutes": self.read_minutes(), "write_minutes": self.write_minutes(),
+        }
 
     # ------------------------------------------------------------------ reading
     def _on_read(self, rows: np.ndarray, now: int):

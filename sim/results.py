@@ -1,11 +1,13 @@
 """Results: per-tick readings while the model runs, tidy tables after, and safe writing to disk.
 
-Four tables (every column is documented in the README, "Output tables"):
+Six tables (every column is documented in the README, "Output tables"):
 
 - ``timeseries``: one row per tick;
 - ``decisions``: one row per decision;
 - ``knowledge``: one row per knowledge item;
-- ``people``: one row per person.
+- ``people``: one row per person;
+- ``edges``: one row per sender, recipient, channel and week (network analysis, :mod:`sim.ona`);
+- ``person_week``: one row per person and week.
 
 Tables are written as Parquet to a temporary name and renamed, so a crash never leaves half a table.
 """
@@ -33,6 +35,7 @@ COUNTER_COLUMNS = [
     "email_sent", "email_read", "stream_posts", "stream_read", "background_read",
     "in_flight", "backlog_max", "gatekeeper_backlog", "gatekeeper_backlog_max", "expired", "filtered",
     "reading_hours", "adoption_share", "decisions_created", "decisions_decided", "decisions_open",
+    "cross_group_read", "cross_group_via_gatekeeper",
 ]
 TIMESERIES_COLUMNS = ["tick", *COVERAGE_COLUMNS, *COUNTER_COLUMNS]
 FLOAT_COLUMNS = ("adoption_share", "reading_hours")
@@ -48,6 +51,7 @@ class Recorder:
         self.gatekeepers = model.org.members(Role.GATEKEEPER)
         self.staff = np.flatnonzero(model.org.role != Role.GATEKEEPER)
         self.peak_backlog = np.zeros(model.org.n, np.int64)
+        self.cross_before = (0, 0)  # the network ledger's cumulative cross-group counts at the last record
 
     def record(self, now: int) -> None:
         m = self.model
@@ -61,13 +65,16 @@ class Recorder:
         tracked = np.bincount(rows[:, CHANNEL], minlength=2) if len(rows) else np.zeros(2, np.int64)
         desk = m.decision_desk
         decided = desk.closed
+        cross = (m.traffic.cross_group_read, m.traffic.cross_group_via_gatekeeper)
         counters = [
             m.mail.tick_sent, tracked[0], m.stream.tick_posts, tracked[1], int(m.last_read.per_channel.sum()) - len(rows),
             m.tracked_in_flight(), backlog[self.staff].max(initial=0), gk.sum(), gk.max(initial=0),
             int(att.expired.sum()), int(m.router.dropped.sum()),
             m.last_read.per_channel.sum() * m.config.attention.read_minutes_per_item / 60.0, m.adoption.share(),
             len(desk.decisions), decided, len(desk.decisions) - decided,
+            cross[0] - self.cross_before[0], cross[1] - self.cross_before[1],
         ]
+        self.cross_before = cross
         self.rows[self.filled] = [now, *m.knowledge.mean_coverage().ravel(), *counters]
         self.filled += 1
 
@@ -172,12 +179,15 @@ def _external_ids(org) -> list:
 
 
 def tables(model) -> dict[str, pd.DataFrame]:
-    """All four result tables of a finished (or paused) run."""
+    """All six result tables of a finished (or paused) run."""
+    edges = model.traffic.edges()
     return {
         "timeseries": timeseries_table(model),
         "decisions": decisions_table(model),
         "knowledge": knowledge_table(model),
         "people": people_table(model),
+        "edges": edges,
+        "person_week": model.traffic.person_week(edges, model.org.is_external(), model.person_counters()),
     }
 
 
@@ -220,7 +230,7 @@ def manifest(model) -> dict:
 
 
 def write_run(model, out_dir: Path) -> dict[str, pd.DataFrame]:
-    """Write manifest and the four tables into ``out_dir`` (created); returns the tables."""
+    """Write manifest and the six tables into ``out_dir`` (created); returns the tables."""
     out_dir.mkdir(parents=True, exist_ok=True)
     result = tables(model)
     for name, df in result.items():

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import csr_rows
-from .messages import CHANNEL, CLEARED, FRM, HOP, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Level, new_rows
+from .messages import BY, CHANNEL, CLEARED, FRM, GATES, HOP, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Level, new_rows
 from .organisation import Organisation, Role
 
 __all__ = ["Router"]
@@ -126,7 +126,7 @@ class Router:
         if len(sender) == 0:
             return rows
         ch = np.full(len(sender), channel, np.int64)
-        rows[:, ORIGIN] = rows[:, FRM] = sender
+        rows[:, ORIGIN] = rows[:, FRM] = rows[:, BY] = sender
         rows[:, TARGET], rows[:, PAYLOAD], rows[:, KIND], rows[:, CHANNEL] = target, payload, kind, channel
         rows[:, HOP] = self.logical_next(sender, target, ch)
         rows[:, READER] = self.next_holder(sender, rows[:, HOP], rows[:, CLEARED], ch, now)
@@ -148,6 +148,8 @@ class Router:
         dropped = gate & (self.rng.random(len(rows)) < self.gk.filter_share)
         np.add.at(self.dropped, rows[dropped, CHANNEL], 1)
         rows[:, CLEARED] = np.where(gate, rows[:, CLEARED] + 1, 0)
+        rows[:, GATES] += gate
+        rows[:, BY] = reader
         rows[at_hop, FRM] = reader[at_hop]
         if at_hop.any():
             rows[at_hop, HOP] = self.logical_next(rows[at_hop, FRM], rows[at_hop, TARGET], rows[at_hop, CHANNEL])

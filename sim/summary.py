@@ -43,6 +43,8 @@ METRICS = {
     "writing_hours_per_week": ("writing, mail and posts, per person", "hours/week", "lower"),
     "manager_reading_hours_per_week": ("reading per manager or executive", "hours/week", "lower"),
     "adoption_final": ("stream users at the end", "share", "higher"),
+    "e_i_index": ("E-I index between groups (-1 all inside, +1 all across)", "index", "higher"),
+    "gatekeeper_brokerage": ("cross-group messages that passed a gatekeeper", "share", "lower"),
 }
 
 
@@ -88,7 +90,34 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["writing_hours_per_week"] = float(staff["writing_hours_per_week"].mean()) if len(staff) else math.nan
     out["manager_reading_hours_per_week"] = float(leads["reading_hours_per_week"].mean()) if len(leads) else math.nan
     out["adoption_final"] = float(ts["adoption_share"].iloc[-1]) if len(ts) else 0.0
+    out.update(_network(tables))
     return out
+
+
+def _network(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """E-I index over tracked reads between groups, and the share of cross-group messages brokered
+    by gatekeepers (see :mod:`sim.ona`); NaN when the run kept no network tables."""
+    from .ona import e_i_overall, group_matrix
+
+    ts, edges, people = tables["timeseries"], tables.get("edges"), tables["people"]
+    out = {"e_i_index": math.nan, "gatekeeper_brokerage": math.nan}
+    if edges is not None and len(edges):
+        group, names = people_groups(people)
+        out["e_i_index"] = e_i_overall(group_matrix(edges, group, names))
+    if "cross_group_read" in ts and ts["cross_group_read"].sum() > 0:
+        out["gatekeeper_brokerage"] = float(ts["cross_group_via_gatekeeper"].sum() / ts["cross_group_read"].sum())
+    return out
+
+
+def people_groups(people: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Network-analysis group of each person from the ``people`` table: their department; partners
+    and customers one group each (as :func:`sim.ona.ona_groups`)."""
+    dept = people["department"].astype(str).to_numpy()
+    role = people["role"].astype(str).to_numpy()
+    label = np.where(role == "partner", "partners", np.where(role == "customer", "customers", dept))
+    names = [d for d in dict.fromkeys(dept) if d != "(external)"] + ["partners", "customers"]
+    index = {name: i for i, name in enumerate(names)}
+    return np.array([index[x] for x in label], np.int64), names
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -98,7 +127,7 @@ def _fmt(value: float, unit: str) -> str:
         return "not reached"
     if unit == "share":
         return f"{100 * value:.0f} %"
-    if unit in ("hours/week", "people"):
+    if unit in ("hours/week", "people", "index"):
         return f"{value:.2f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 

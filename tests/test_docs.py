@@ -23,7 +23,7 @@ def tables():
     return run_scenario(load_scenario_text("ticks = 30\n[organisation]\npeople_per_department = 10\n[stream]\nenabled = true")).tables()
 
 
-@pytest.mark.parametrize("table", ["timeseries", "decisions", "knowledge", "people"])
+@pytest.mark.parametrize("table", ["timeseries", "decisions", "knowledge", "people", "edges", "person_week"])
 def test_every_column_is_documented(tables, table):
     documented = documented_columns(table)
     for column in tables[table].columns:
