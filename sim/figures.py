@@ -17,7 +17,7 @@ from scipy import stats
 
 from .experiments import Experiment
 
-__all__ = ["comparison_figures"]
+__all__ = ["comparison_figures", "network_figure"]
 
 
 def _stack(frames: list[pd.DataFrame], column: str) -> np.ndarray:
@@ -109,3 +109,31 @@ def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[
         ax.legend(fontsize=8)
         paths.append(_save(fig, folder / "adoption.png"))
     return paths
+
+
+def network_figure(matrices: dict[str, pd.DataFrame], folder: Path) -> str:
+    """One heat map per scenario: of what each group read (columns), the share written by each
+    group (rows).  A strong diagonal means groups talk among themselves."""
+    folder.mkdir(parents=True, exist_ok=True)
+    k = len(matrices)
+    size = max(len(m) for m in matrices.values())
+    side = min(4.0 + 0.12 * size, 9.0)
+    fig = Figure(figsize=(side * k + 1, side), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, k))
+    image = None
+    for ax, (name, m) in zip(axes, matrices.items()):
+        values = m.to_numpy(float)
+        read = values.sum(axis=0, keepdims=True)
+        share = np.divide(values, read, out=np.zeros_like(values), where=read > 0)
+        image = ax.imshow(share, cmap="viridis", vmin=0, vmax=1)
+        ax.set_title(name)
+        ticks = np.arange(len(m))
+        labels = [str(x)[:18] for x in m.index]
+        if len(m) <= 25:
+            ax.set_xticks(ticks, labels, rotation=90, fontsize=7)
+            ax.set_yticks(ticks, labels, fontsize=7)
+        ax.set_xlabel("reader's group")
+        ax.set_ylabel("writer's group")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label="share of the reader group's reads")
+    fig.suptitle("Who reads whom: tracked messages between groups (all replications)")
+    return _save(fig, folder / "network.png")

@@ -23,7 +23,7 @@ import pandas as pd
 from .experiments import Experiment, interval
 from .summary import METRICS
 
-__all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table"]
+__all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table", "network_views"]
 
 RATIO_UNITS = ("ticks", "messages", "hours/week")
 
@@ -76,6 +76,8 @@ def _num(v: float, unit: str, bound: bool = False) -> str:
     if unit == "share":
         v = min(max(v, 0.0), 1.0) if bound else v
         return f"{100 * v + 0.0:.0f} %"
+    if unit == "index":
+        return f"{v + 0.0:+.2f}"
     return f"{v + 0.0:.1f}" if abs(v) < 100 else f"{v:.0f}"
 
 
@@ -136,7 +138,58 @@ def format_stats_table(stats: pd.DataFrame, order: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _markdown(stats: pd.DataFrame, order: list[str], exp: Experiment, figures: list[str]) -> str:
+def network_views(exp: Experiment, order: list[str]) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+    """Per scenario: the group-to-group matrix of reads summed over replications, and the E-I index
+    per group computed on it (Krackhardt & Stern; see :mod:`sim.ona`).  Scenarios whose runs kept no
+    tables are left out."""
+    from .ona import e_i_index, group_matrix
+    from .summary import people_groups
+
+    views = {}
+    for name in order:
+        runs = list(zip(exp.tables(name, "edges"), exp.tables(name, "people")))
+        if not runs:
+            continue
+        total = None
+        for edges, people in runs:
+            group, names = people_groups(people)
+            m = group_matrix(edges, group, names)
+            total = m if total is None else total.add(m, fill_value=0)
+        views[name] = (total, e_i_index(total))
+    return views
+
+
+def _network_markdown(views: dict[str, tuple[pd.DataFrame, pd.Series]], stats: pd.DataFrame) -> list[str]:
+    if not views:
+        return []
+    names = list(views)
+    groups = list(dict.fromkeys(g for _, ei in views.values() for g in ei.index))
+    out = [
+        "## Who talks to whom",
+        "",
+        "Tracked messages read, between groups (departments, partners, customers), summed over replications; "
+        "background traffic has no sender in the model and is left out. E-I index (Krackhardt & Stern): "
+        "(reads across groups - reads inside) / all reads of the group; -1 all inside, +1 all across. "
+        "Gatekeeper brokerage: share of the cross-group messages that passed a gatekeeper.",
+        "",
+        f"| group | {' | '.join(f'E-I {n}' for n in names)} |",
+        "|---|" + "---|" * len(names),
+    ]
+    for g in groups:
+        cells = [f"{views[n][1].get(g, np.nan):+.2f}" if np.isfinite(views[n][1].get(g, np.nan)) else "n/a" for n in names]
+        out.append(f"| {g} | {' | '.join(cells)} |")
+    for metric in ("e_i_index", "gatekeeper_brokerage"):
+        label, unit, _ = METRICS[metric]
+        cells = []
+        for n in names:
+            r = stats[(stats["metric"] == metric) & (stats["scenario"] == n)]
+            cells.append(_num(float(r["mean"].iloc[0]), unit) if len(r) else "n/a")
+        out.append(f"| **{label}** | {' | '.join(cells)} |")
+    out += ["", "The matrices themselves are in `figures/network.png` and, as numbers, in `network_<scenario>.csv`.", ""]
+    return out
+
+
+def _markdown(stats: pd.DataFrame, order: list[str], exp: Experiment, figures: list[str], network: list[str] = ()) -> str:
     reps = len({s.replication for s in exp.specs})
     out = [
         f"# Comparison: {', '.join(order)}",
@@ -153,6 +206,7 @@ def _markdown(stats: pd.DataFrame, order: list[str], exp: Experiment, figures: l
         "",
         *[f"![{Path(f).stem}]({f})" for f in figures],
         "",
+        *network,
     ]
     for metric, (label, unit, better) in METRICS.items():
         out += [f"## {label} ({unit}; {better} is better)", "", f"| scenario | mean | 95 % interval | difference to {order[0]} | 95 % interval | effect size d | never reached |", "|---|---|---|---|---|---|---|"]
@@ -170,11 +224,16 @@ def _markdown(stats: pd.DataFrame, order: list[str], exp: Experiment, figures: l
 
 def write_report(exp: Experiment, order: list[str]) -> tuple[pd.DataFrame, Path]:
     """Write ``report.md`` and ``figures/`` into the experiment folder; returns the stats table."""
-    from .figures import comparison_figures
+    from .figures import comparison_figures, network_figure
 
     stats = compare_stats(exp.summary(), order)
     figures = comparison_figures(exp, order, exp.folder / "figures")
+    views = network_views(exp, order)
+    if views:
+        figures.append(network_figure({n: m for n, (m, _) in views.items()}, exp.folder / "figures"))
+        for name, (matrix, _) in views.items():
+            matrix.to_csv(exp.folder / f"network_{name}.csv")
     rel = [str(Path(f).relative_to(exp.folder)) for f in figures]
     path = exp.folder / "report.md"
-    path.write_text(_markdown(stats, order, exp, rel))
+    path.write_text(_markdown(stats, order, exp, rel, _network_markdown(views, stats)))
     return stats, path

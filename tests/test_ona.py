@@ -122,3 +122,20 @@ def test_network_size_counts_two_interactions_in_four_weeks():
     assert sizes.loc[(0, 3), "internal_network_size"] == 1  # weeks 0-3 still hold both reads
     assert sizes.loc[(0, 5), "internal_network_size"] == 0  # weeks 2-5 hold only one
     assert sizes.loc[(1, 3), "internal_network_size"] == 1  # interactions count for the sender too
+
+
+def test_comparison_report_shows_who_talks_to_whom(tmp_path):
+    import sim
+    from sim.ona import e_i_overall
+
+    scenarios = [small(name, "ticks=150") for name in ("email_gatekept", "social_business")]
+    result = sim.compare(scenarios, replications=2, out=tmp_path / "cmp", executor="serial", progress=False)
+    report = result.report.read_text()
+    assert "## Who talks to whom" in report and "figures/network.png" in report
+    assert (tmp_path / "cmp" / "figures" / "network.png").stat().st_size > 10_000
+    for name in ("email_gatekept", "social_business"):
+        matrix = pd.read_csv(tmp_path / "cmp" / f"network_{name}.csv", index_col=0)
+        assert list(matrix.index)[-2:] == ["partners", "customers"] and list(matrix.columns) == list(matrix.index)
+        # the pooled matrix's E-I lies between the replications' own values
+        per_run = result.summary.query("scenario == @name and metric == 'e_i_index'")["value"]
+        assert per_run.min() - 1e-9 <= e_i_overall(matrix) <= per_run.max() + 1e-9
