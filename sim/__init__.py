@@ -16,8 +16,25 @@ from .attribute import attribute  # the function; the module stays importable as
 
 __all__ = [
     "OrgModel", "Scenario", "ScenarioError", "Organisation", "OrganisationError", "Role",
-    "load_scenario", "load_scenario_text", "run_scenario", "compare", "sweep", "attribute",
+    "load_scenario", "load_scenario_text", "run", "run_scenario", "compare", "sweep", "attribute",
 ]
+
+
+def run(scenario, seed: int | None = None, overrides: list[str] | None = None, progress: bool = False) -> OrgModel:
+    """Run a scenario (a path to a TOML file or a :class:`Scenario`) to its end and return the
+    finished model; ``model.tables()`` gives its six result tables (columns in the README).
+
+    ``overrides`` are ``--set`` style strings (``"ticks=200"``), applied to a path only.
+
+    >>> import sim
+    >>> sim.run(sim.load_scenario_text('ticks = 3\\n[organisation]\\npeople_per_department = 8')).now
+    3
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    elif overrides:
+        raise ValueError("overrides apply to a scenario file; pass the path, or change the Scenario with load_scenario_text")
+    return run_scenario(scenario, seed=seed, progress=progress)
 
 
 def run_scenario(scenario: Scenario, seed: int | None = None, progress: bool = False) -> OrgModel:
