@@ -13,7 +13,14 @@ import numpy as np
 from ..arrays import csr_rows
 from ..messages import Channel, audience_rows
 
-__all__ = ["Stream"]
+__all__ = ["Stream", "feed_look_share"]
+
+
+def feed_look_share(cfg) -> float:
+    """Share of feed copies a stream user ever looks at: ``feed_attention_share``, times
+    ``restricted_attention_factor`` under a "not during work" policy.  A function of the ``[stream]``
+    settings alone, so a live change of them (:mod:`sim.controls`) recomputes it the same way."""
+    return cfg.feed_attention_share * (cfg.restricted_attention_factor if cfg.policy == "restricted" else 1.0)
 
 
 class Stream:
@@ -28,7 +35,7 @@ class Stream:
         self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
         self.posted_by = np.zeros(org.n, np.int64)
         self.tick_posts = 0
-        self.look_share = cfg.feed_attention_share * (cfg.restricted_attention_factor if cfg.policy == "restricted" else 1.0)
+        self.look_share = feed_look_share(cfg)
 
     def start_tick(self) -> None:
         self.tick_posts = 0
