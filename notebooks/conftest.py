@@ -1,0 +1,45 @@
+"""The notebooks are run top to bottom through a Jupyter kernel by nbmake (``pytest --nbmake``).
+
+The kernel is a subprocess that inherits this process's environment, so the size set here reaches
+each notebook's parameters cell: ``small`` unless ``ORGSIM_NOTEBOOK_SIZE`` is set already
+(``ORGSIM_NOTEBOOK_SIZE=full pytest --nbmake notebooks/`` runs them at a researcher's size, with no
+time budget).  At the small size each notebook has a wall-clock budget, so that a hang fails the run
+instead of stalling it; nbmake's own ``--nbmake-timeout`` limits single cells only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+os.environ.setdefault("ORGSIM_NOTEBOOK_SIZE", "small")
+
+# seconds per notebook at the small size: about three times what each takes on two busy cores
+BUDGET = {"01_tour.ipynb": 120, "02_email_eu_core.ipynb": 120, "03_sweeps_and_discovery.ipynb": 180}
+DEFAULT_BUDGET = 120
+FULL_SIZE_CELL_TIMEOUT = 4 * 3600  # a full-size sweep cell runs for many minutes
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    if not getattr(item, "nbmake", False):
+        return (yield)
+    if os.environ["ORGSIM_NOTEBOOK_SIZE"] != "small":
+        item.config.option.nbmake_timeout = max(item.config.option.nbmake_timeout, FULL_SIZE_CELL_TIMEOUT)
+        return (yield)
+    if not hasattr(signal, "SIGALRM"):  # no alarm signal on Windows: no budget there
+        return (yield)
+    budget = BUDGET.get(item.path.name, DEFAULT_BUDGET)
+
+    def expired(signum, frame):
+        raise TimeoutError(f"{item.path.name} ran longer than its budget of {budget} s at the small size (notebooks/conftest.py)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(budget)
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
