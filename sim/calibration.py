@@ -19,10 +19,11 @@ Cases (sources in ``REFERENCES.md`` of the shared folder):
 - **C3** stream participation (``social_business``): about 60 % of users only read (SWOOP 2022/23;
   Nielsen's 90-9-1 as a reference), and most posts are read by a minority of the followers they
   reach.
-- **C4** adoption plateaus below 100 % in a change programme without management participation.
-  Runs against ``scenarios/calibration/c4_without_management.toml`` (a ``change_programme``
-  variant in which managers do not post); until that scenario exists, the case reports *not yet
-  modelled*.
+- **C4** adoption plateaus below 100 % in a change programme without management participation:
+  ``change_programme`` with ``adoption.managers_participate = false`` (managers stay on e-mail, so
+  they neither post nor set an example), or ``scenarios/calibration/c4_without_management.toml``
+  when that file exists, against ``change_programme`` itself.  Without that mechanism the case
+  reports *not yet modelled*.
 - **C5** the organisation generator, given the department sizes of the real ``email-Eu-core``
   network (SNAP), against its degree distribution (two-sample KS distance) and its per-department
   E-I index (Krackhardt & Stern 1988, over ties); skipped when the data is absent.
@@ -64,8 +65,10 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 EU_CORE = ROOT.parent / "shared" / "data" / "email-eu-core"  # not shipped: the product never depends on it
-C4_WITHOUT_MANAGEMENT = SCENARIOS / "calibration" / "c4_without_management.toml"
 C4_WITH_MANAGEMENT = SCENARIOS / "change_programme.toml"
+C4_WITHOUT_MANAGEMENT = SCENARIOS / "calibration" / "c4_without_management.toml"  # used when it exists, else:
+C4_SWITCH = "managers_participate"  # the [adoption] field that keeps managers off the stream (usefulness-driven adoption)
+C4_OVERRIDES = [f"adoption.{C4_SWITCH}=false"]  # change_programme without management participation
 
 HOURS_PER_DAY = 8.0  # working hours in a day (assumption: a 40-hour week of five days, as sim.ona.HOURS_PER_WEEK)
 
@@ -582,21 +585,27 @@ def _shown(path: Path) -> str:
 def case_c4(overrides: list[str], seeds: list[int], quick: bool, runs: _Runs | None = None):
     source = "issue 11; Chelmis & Prasanna, ASONAM 2013 (middle managers spread adoption); McKinsey 2012 (gains need management change)"
     target = f"final < {PLATEAU_BELOW:.0%}, last quarter moves <= {PLATEAU_FLAT * 100:g} points"
-    if not C4_WITHOUT_MANAGEMENT.exists():
-        why = (f"not yet modelled: adoption is a Bass curve with no usefulness or management behaviour; the case runs "
-               f"{_shown(C4_WITHOUT_MANAGEMENT)} when that scenario exists")
+    from .scenario import Adoption
+
+    size = (QUICK_SIZE + QUICK_ADOPTION_TICKS if quick else []) + overrides
+    if C4_WITHOUT_MANAGEMENT.exists():
+        variants = {"without management": (C4_WITHOUT_MANAGEMENT, size), "with management": (C4_WITH_MANAGEMENT, size)}
+    elif C4_SWITCH in Adoption.model_fields:
+        variants = {"without management": (C4_WITH_MANAGEMENT, C4_OVERRIDES + size), "with management": (C4_WITH_MANAGEMENT, size)}
+    else:
+        why = (f"not yet modelled: adoption is a Bass curve with no usefulness or management behaviour (no adoption.{C4_SWITCH}); "
+               f"the case runs change_programme with {C4_OVERRIDES[0]}, or {_shown(C4_WITHOUT_MANAGEMENT)} when that scenario exists")
         return [CalibrationCheck("C4.plateau", "adoption without management participation", source, float("nan"), None, "plateau below 100 %", target,
                                  None, "share", why)], {}
-    size = (QUICK_SIZE + QUICK_ADOPTION_TICKS if quick else []) + overrides
     curves = {}
-    for label, path in (("without management", C4_WITHOUT_MANAGEMENT), ("with management", C4_WITH_MANAGEMENT)):
-        s = load_scenario(path, size)
+    for label, (path, settings) in variants.items():
+        s = load_scenario(path, settings)
         curves[label] = np.array([_run(s, seed).tables["timeseries"]["adoption_share"].to_numpy(float) for seed in seeds])  # not kept: two scenarios
     without = [plateau(c) for c in curves["without management"]]
     with_ = [plateau(c) for c in curves["with management"]]
     final = float(np.mean([f for f, _ in without]))
     moved = float(np.mean([m for _, m in without]))
-    gain = [w[0] - wo[0] for w, wo in zip(with_, without)]
+    gain = [100 * (w[0] - wo[0]) for w, wo in zip(with_, without)]  # points
     checks = [
         CalibrationCheck("C4.plateau", "final adoption, change programme without management participation", source, final, _spread([f for f, _ in without]),
                          "plateau below 100 %", target, bool(final < PLATEAU_BELOW and abs(moved) <= PLATEAU_FLAT), "share",

@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=_nonneg_int, default=1, help="base seed of the replications")
     chk.add_argument("--replications", type=_positive_int, default=None, help="replications per case (default 8, quick; 16 full)")
     chk.add_argument("--figures", type=Path, default=None, metavar="DIR", help="write one figure per case into DIR")
+    chk.add_argument("--calibration", action="store_true",
+                     help="run the calibration suite instead: default behaviour against published facts (C1-C5, docs/calibration.md; replications default 1 quick, 4 full)")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
@@ -292,6 +294,16 @@ def cmd_attribute(args) -> int:
 def cmd_check(args) -> int:
     from .validation import format_checks, run_cases, validation_figures
 
+    if args.calibration:  # exit 0 unless a check fails without a documented reason (sim.calibration.exit_code)
+        from .calibration import calibration_figures, exit_code, format_calibration, run_calibration, summary_line
+
+        if args.cases:
+            print("--case names validation cases; --calibration runs every calibration case", file=sys.stderr)
+        checks, data = run_calibration(None, args.quick, args.overrides, args.seed, args.replications)
+        print(format_calibration(checks) + f"\n\n{summary_line(checks)}")
+        if args.figures is not None:
+            print(f"figures: {', '.join(str(p) for p in calibration_figures(data, args.figures))}")
+        return exit_code(checks)
     checks, data = run_cases(args.cases, args.quick, args.overrides, args.seed, args.replications)
     print(format_checks(checks))
     failed = [c for c in checks if not c.passed]
