@@ -22,6 +22,13 @@ DEFAULT_BUDGET = 120
 FULL_SIZE_CELL_TIMEOUT = 4 * 3600  # a full-size sweep cell runs for many minutes
 
 
+def pytest_collection_modifyitems(items):
+    """Each notebook takes tens of seconds: ``pytest -m "not slow"`` leaves them out."""
+    for item in items:
+        if getattr(item, "nbmake", False):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     if not getattr(item, "nbmake", False):
