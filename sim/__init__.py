@@ -9,6 +9,7 @@ Layers, data flowing one way: scenario (validated config) -> organisation (array
 ['decisions', 'edges', 'knowledge', 'people', 'person_week', 'timeseries']
 """
 
+from .errors import ExperimentError, InputError, LimitError, OrgsimError
 from .model import OrgModel
 from .scenario import Scenario, ScenarioError, load_scenario, load_scenario_text
 from .organisation import Organisation, OrganisationError, Role
@@ -16,6 +17,7 @@ from .attribute import attribute  # the function; the module stays importable as
 
 __all__ = [
     "OrgModel", "Scenario", "ScenarioError", "Organisation", "OrganisationError", "Role",
+    "OrgsimError", "InputError", "LimitError", "ExperimentError",
     "load_scenario", "load_scenario_text", "run", "run_scenario", "compare", "sweep", "attribute",
 ]
 
@@ -44,21 +46,25 @@ def run_scenario(scenario: Scenario, seed: int | None = None, progress: bool = F
     return model
 
 
-def compare(scenarios, replications: int = 10, out=None, seed: int = 1, executor: str = "process", workers: int | None = None, progress: bool = True):
+def compare(scenarios, replications: int = 10, out=None, seed: int = 1, executor: str = "process", workers: int | None = None, progress: bool = True,
+            allow_large: bool = False):
     """Replicate scenarios (paths or :class:`Scenario` objects) and compare them, as ``orgsim compare``.
 
     Returns a :class:`sim.experiments.Comparison`: ``summary`` (one row per scenario x replication x
     metric), ``stats`` (means, intervals, differences, effect sizes), ``report`` and ``figures`` paths.
+    Raises :class:`InputError` before anything runs for bad scenarios, sizes over the caps (lifted
+    by ``allow_large``), or an ``out`` folder holding a different experiment; :class:`ExperimentError`
+    when every run failed.
     """
     import time as _time
     from pathlib import Path as _Path
 
-    from .experiments import Comparison, run_experiment
+    from .experiments import Comparison, prepare_scenarios, run_experiment
     from .report import write_report
 
-    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    loaded = prepare_scenarios(list(scenarios), allow_large=allow_large)
     folder = _Path(out) if out is not None else _Path("results") / f"compare-{_time.strftime('%Y%m%d-%H%M%S')}"
-    exp = run_experiment(loaded, replications, folder, seed, executor, workers, progress)
+    exp = run_experiment(loaded, replications, folder, seed, executor, workers, progress, allow_large=allow_large)
     names = [s.name for s in loaded]
     stats, report = write_report(exp, names)
     return Comparison(summary=exp.summary(), stats=stats, report=report, figures=sorted((folder / "figures").glob("*.png")), failures=exp.failures)
@@ -66,21 +72,22 @@ def compare(scenarios, replications: int = 10, out=None, seed: int = 1, executor
 
 def sweep(scenario, grid: dict | None = None, lhs: int | None = None, ranges: dict | None = None, replications: int = 1,
           out=None, seed: int = 1, overrides: list[str] | None = None, executor: str = "process", workers: int | None = None,
-          progress: bool = True):
+          progress: bool = True, allow_large: bool = False):
     """Sweep a scenario file as ``orgsim sweep``: ``grid={"dotted.key": [v1, v2]}`` (full factorial) or
     ``lhs=N, ranges={"dotted.key": (low, high)}``.  Returns one row per run: point, replication, seed,
-    the swept fields and every headline metric."""
+    the swept fields and every headline metric.  Raises :class:`InputError` before anything runs
+    (both or neither of grid and lhs, lhs without ranges, bad points, sizes over the caps) and
+    :class:`ExperimentError` when every run failed."""
     import time as _time
     from pathlib import Path as _Path
 
-    from .sweeps import grid_points, lhs_points, run_sweep
+    from .experiments import prepare_scenarios
+    from .sweeps import parse_ranges, run_sweep, sweep_points
 
-    if (grid is None) == (lhs is None):
-        raise ValueError("give grid= or lhs= with ranges=")
     overrides = overrides or []
-    if grid is not None:
-        points = grid_points(list(grid.items()))
-    else:
-        points = lhs_points(load_scenario(scenario, overrides), [(k, lo, hi) for k, (lo, hi) in (ranges or {}).items()], lhs, seed)
+    (base,) = prepare_scenarios([scenario], overrides, allow_large)
+    range_list = parse_ranges([f"{k}={lo}:{hi}" for k, (lo, hi) in (ranges or {}).items()])
+    points = sweep_points(base, list(grid.items()) if grid is not None else None, lhs, range_list, seed, allow_large)
     folder = _Path(out) if out is not None else _Path("results") / f"sweep-{_time.strftime('%Y%m%d-%H%M%S')}"
-    return run_sweep(_Path(scenario), overrides, points, replications, folder, seed, executor, workers, None, progress).wide()
+    return run_sweep(_Path(scenario), overrides, points, replications, folder, seed, executor, workers, None, progress,
+                     allow_large=allow_large).wide()

@@ -1,8 +1,12 @@
 """The ``orgsim`` command line: run, compare, attribute and validate scenarios.
 
 Bad input (scenario file, org chart, flag) ends with one line per problem on stderr, exit code 2,
-and nothing written.  Runs are written to a hidden temporary folder that is renamed into place
-only when every table is complete.
+and nothing written; the lines come from :mod:`sim.errors` (``file: field: message (got value)``).
+The checks themselves live in the library (:mod:`sim.scenario`, :mod:`sim.experiments`,
+:mod:`sim.sweeps`); this module parses arguments and prints.  Exit codes: 0 done, 1 some runs failed
+(or a validation check failed), 2 bad input or a size over its cap (``--allow-large`` lifts caps).
+Runs are written to a hidden temporary folder that is renamed into place only when every table is
+complete.
 """
 
 from __future__ import annotations
@@ -16,19 +20,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from .model import OrgModel, check_against_organisation
-from .organisation import OrganisationError, build_organisation
+from .errors import ExperimentError, InputError
+from .model import OrgModel
 from .results import write_run
-from .scenario import Scenario, ScenarioError, load_scenario
-from .experiments import EXECUTORS, SchedulerUnreachable, check_resumable, probe_scheduler, run_experiment
+from .scenario import Scenario
+from .experiments import (EXECUTORS, check_output_folder, check_run_count, prepare_scenarios, probe_scheduler, run_experiment,
+                          safe_name)
 from .report import format_stats_table, headline_sentences, write_report
 from .sensitivity import METHODS, run_sensitivity
 from .validation import CASES as VALIDATION_CASES
-from .sweeps import grid_points, lhs_points, parse_grid, parse_ranges, run_sweep
+from .sweeps import parse_grid, parse_ranges, run_sweep, sweep_points
 from .summary import format_table, headline
 
 __all__ = ["main"]
 
+EXIT_FAILED = 1
 EXIT_INPUT = 2
 DEFAULT_REPLICATIONS = 10
 
@@ -65,15 +71,21 @@ def _executor(args) -> tuple[str, str | None]:
     return ("dask" if scheduler else args.executor), scheduler
 
 
+def allow_large(sp) -> None:
+    sp.add_argument("--allow-large", action="store_true",
+                    help="lift the size caps (people, ties, items, runs, points, memory; see the README's Errors and limits)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="orgsim", description="Simulate communication in organisations: email and gatekeepers versus streams.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(sp):
-        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value", help="override a scenario field (repeatable), e.g. --set stream.attention_items_per_tick=2")
+        sp.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value", help="override a scenario field (repeatable), e.g. --set stream.feed_attention_share=0.2")
         sp.add_argument("--seed", type=_nonneg_int, default=None, help="random seed (default: the scenario's)")
         sp.add_argument("--out", type=Path, default=None, help="output folder (default: results/<name>-<timestamp>/)")
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
+        allow_large(sp)
 
     run = sub.add_parser("run", help="run one scenario and write its tables")
     run.add_argument("scenario", type=Path)
@@ -114,39 +126,18 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
+    allow_large(val)
     return p
 
 
-def _load_all(paths: list[Path], overrides: list[str]) -> list[Scenario]:
-    """Validate every scenario (and build its organisation) before anything runs."""
-    scenarios, lines = [], []
-    for path in paths:
-        try:
-            s = load_scenario(path, overrides)
-            check_against_organisation(s, build_organisation(s, _throwaway_rng()))
-            scenarios.append(s)
-        except ScenarioError as exc:
-            lines.extend(exc.lines())
-        except OrganisationError as exc:
-            lines.append(f"{path}: organisation.import: {exc}")
-    if lines:
-        raise _InputError(lines)
-    return scenarios
-
-
-def _throwaway_rng():
-    import numpy as np
-
-    return np.random.default_rng(0)
-
-
-class _InputError(Exception):
-    def __init__(self, lines: list[str]):
-        self.lines = lines
+def _load_all(paths: list[Path], args) -> list[Scenario]:
+    """Validate every scenario, build its organisation and size it, before anything runs."""
+    return prepare_scenarios(paths, args.overrides, getattr(args, "allow_large", False))
 
 
 def _default_out(stem: str) -> Path:
-    base = Path("results") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """A new folder under ``results/`` named after ``stem`` (made safe as a folder name) and the time."""
+    base = Path("results") / f"{safe_name(stem)}-{time.strftime('%Y%m%d-%H%M%S')}"
     out, k = base, 1
     while out.exists():
         k += 1
@@ -155,8 +146,9 @@ def _default_out(stem: str) -> Path:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise _InputError([f"--out: folder exists and is not empty; choose another (got '{out}')"])
+    check_output_folder(out)
+    if out.exists() and any(out.iterdir()):
+        raise InputError("--out", [("", "folder exists and is not empty; choose another", str(out))])
 
 
 def _publish(tmp: Path, out: Path) -> None:
@@ -173,7 +165,7 @@ def _run_one(scenario: Scenario, seed: int | None, progress: bool) -> OrgModel:
 
 
 def cmd_run(args) -> int:
-    (scenario,) = _load_all([args.scenario], args.overrides)
+    (scenario,) = _load_all([args.scenario], args)
     out = args.out or _default_out(scenario.name)
     _check_out(out)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -189,18 +181,14 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    scenarios = _load_all(args.scenarios, args.overrides)
+    scenarios = _load_all(args.scenarios, args)
     names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise _InputError([f"scenarios: names must differ to be compared side by side (got {names})"])
     base_seed = 1 if args.seed is None else args.seed
     out = args.out or _default_out("compare-" + "-vs-".join(names) if len(names) <= 3 else "compare")
-    why = check_resumable(out, {s.name: s for s in scenarios}, base_seed)
-    if why:
-        raise _InputError([f"--out: cannot resume the experiment in '{out}': {why}; choose another folder"])
     executor, scheduler = _executor(args)
     start = time.monotonic()
-    exp = run_experiment(scenarios, args.replications, out, base_seed, executor, args.workers, not args.quiet, command=sys.argv, scheduler=scheduler)
+    exp = run_experiment(scenarios, args.replications, out, base_seed, executor, args.workers, not args.quiet, command=sys.argv,
+                         scheduler=scheduler, allow_large=args.allow_large)
     stats, report = write_report(exp, names)
     print(format_stats_table(stats, names))
     print()
@@ -221,23 +209,15 @@ def _failures(exp, out: Path) -> int:
     return 1
 
 
-def _sweep_points(args, scenario: Scenario) -> list[dict]:
-    if bool(args.grid) == (args.lhs is not None):
-        raise _InputError(["sweep: give --grid (one or more) or --lhs N with --range (got " + ("both" if args.grid else "neither") + ")"])
-    if args.grid:
-        return grid_points(parse_grid(args.grid))
-    if not args.ranges:
-        raise _InputError(["--lhs: needs at least one --range dotted.key=low:high"])
-    return lhs_points(scenario, parse_ranges(args.ranges), args.lhs, 1 if args.seed is None else args.seed)
-
-
 def cmd_sweep(args) -> int:
-    (scenario,) = _load_all([args.scenario], args.overrides)
-    points = _sweep_points(args, scenario)
+    (scenario,) = _load_all([args.scenario], args)
+    points = sweep_points(scenario, parse_grid(args.grid) if args.grid else None, args.lhs, parse_ranges(args.ranges),
+                          1 if args.seed is None else args.seed, args.allow_large)
     out = args.out or _default_out(f"sweep-{scenario.name}")
+    check_output_folder(out)
     executor, scheduler = _executor(args)
     exp = run_sweep(args.scenario, args.overrides, points, args.replications, out, 1 if args.seed is None else args.seed,
-                    executor, args.workers, scheduler, not args.quiet, sys.argv)
+                    executor, args.workers, scheduler, not args.quiet, sys.argv, allow_large=args.allow_large)
     wide = exp.wide()
     keys = list(points[0])
     shown = ["decision_latency_median", "decisions_open_share", "process_coverage_employees", "gatekeeper_backlog_peak"]
@@ -250,12 +230,14 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    _load_all([args.scenario], args.overrides)
+    _load_all([args.scenario], args)
     ranges = parse_ranges(args.ranges)
     out = args.out or _default_out(f"sensitivity-{args.method}")
+    check_output_folder(out)
     executor, scheduler = _executor(args)
     result = run_sensitivity(args.scenario, args.overrides, ranges, args.method, args.samples, args.replications, out,
-                             1 if args.seed is None else args.seed, executor, args.workers, scheduler, not args.quiet, sys.argv)
+                             1 if args.seed is None else args.seed, executor, args.workers, scheduler, not args.quiet, sys.argv,
+                             allow_large=args.allow_large)
     wide = result.pivot_table(index=["metric", "parameter"], columns="index", values="value", sort=False)
     with pd.option_context("display.width", 200, "display.max_rows", 200):
         print(wide.to_string(float_format=lambda v: f"{v:.3f}"))
@@ -267,11 +249,13 @@ def cmd_attribute(args) -> int:
     from .attribute import format_main_effects, plan_attribution, run_attribution
 
     if len(args.scenarios) != 2:
-        raise _InputError([f"attribute: give exactly two scenario files, A and B (got {len(args.scenarios)})"])
-    a, b = _load_all(args.scenarios, args.overrides)
+        raise InputError("attribute", [("", "give exactly two scenario files, A and B", len(args.scenarios))])
+    a, b = _load_all(args.scenarios, args)
     plan = plan_attribution(a, b, args.factors)
+    check_run_count(len(plan.cells) * args.replications, "--replications", args.allow_large)
     base_seed = 1 if args.seed is None else args.seed
     out = args.out or _default_out(f"attribute-{a.name}-vs-{b.name}")
+    check_output_folder(out)
     executor, scheduler = _executor(args)
     start = time.monotonic()
     result = run_attribution(plan, args.replications, out, base_seed, executor, args.workers, scheduler, not args.quiet,
@@ -294,6 +278,8 @@ def cmd_attribute(args) -> int:
 def cmd_check(args) -> int:
     from .validation import format_checks, run_cases, validation_figures
 
+    if args.figures is not None:
+        check_output_folder(args.figures, "--figures")
     if args.calibration:  # exit 0 unless a check fails without a documented reason (sim.calibration.exit_code)
         from .calibration import calibration_figures, exit_code, format_calibration, run_calibration, summary_line
 
@@ -315,7 +301,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    scenarios = _load_all(args.files, args.overrides)
+    scenarios = _load_all(args.files, args)
     for path, s in zip(args.files, scenarios):
         print(f"{path}: ok ({s.name}, {s.ticks} ticks)")
     return 0
@@ -327,17 +313,15 @@ def main(argv: list[str] | None = None) -> int:
                "attribute": cmd_attribute}[args.command]
     try:
         return handler(args)
-    except _InputError as exc:
-        for line in exc.lines:
-            print(line, file=sys.stderr)
-        return EXIT_INPUT
-    except ScenarioError as exc:  # raised while building (e.g. an imported org lacks a role)
+    except InputError as exc:  # every input problem, from any layer: one line each
         for line in exc.lines():
             print(line, file=sys.stderr)
         return EXIT_INPUT
-    except SchedulerUnreachable as exc:
-        print(f"--scheduler: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    except ExperimentError as exc:  # ran, but nothing to report: say why and where the failures are
+        print(exc, file=sys.stderr)
+        for key, f in exc.failures.items():
+            print(f"  {key} seed {f['seed']}: {f['error'].splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ Runs are independent and go to an executor:
 Results stream back as runs finish and are stored by this process, so the outcome does not depend
 on the executor or on the order runs finish.  Each run is stored under a temporary name and renamed:
 an interrupted experiment resumes (finished runs are read back, missing ones run).  A run that raises
-is recorded with its seed and error; the others go on.
+is recorded with its seed and error; the others go on.  An experiment whose runs all fail leaves only
+``failures.json`` and raises :class:`sim.errors.ExperimentError`.
+
+Before anything is written the inputs are checked here, not by the command line: every scenario
+(:func:`check_scenario`: its organisation builds, what it names exists, its size is within
+:data:`sim.scenario.LIMITS`), the number of runs, the output folder (not a file, not below one), and
+that an existing folder holds the same experiment (a changed scenario that kept its name is refused,
+never mixed in).  Scenario names become folder names only through :func:`safe_name`.
 
 Two ways of storing a run:
 
@@ -24,6 +31,7 @@ Two ways of storing a run:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import multiprocessing
@@ -37,13 +45,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import NO_VALUE, ExperimentError, InputError, InputErrors, LimitError, OrganisationError, ScenarioError
 from .results import manifest_versions, write_table_atomic
-from .scenario import Scenario, scenario_hash
+from .scenario import LIMITS, Scenario, check_limits, load_scenario, scenario_hash
 from .summary import METRICS, headline
 
 __all__ = [
     "RunSpec", "Experiment", "Comparison", "replication_seeds", "execute", "run_specs", "run_experiment",
-    "check_resumable", "write_manifest", "interval", "EXECUTORS",
+    "check_resumable", "write_manifest", "interval", "EXECUTORS", "safe_name", "check_scenario", "prepare_scenarios",
+    "check_output_folder", "check_run_count", "SchedulerUnreachable", "probe_scheduler",
 ]
 
 EXECUTORS = ("serial", "process", "dask")
@@ -96,9 +106,119 @@ def _safe_execute(spec: RunSpec):
         return spec, None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
 
 
+# ------------------------------------------------------------------------------------------ checks
+_UNSAFE_IN_NAMES = frozenset("/\\:" + "".join(map(chr, [*range(32), 127])))
+MAX_NAME_BYTES = 100  # of a name used as a folder or file name (file systems allow 255 with suffixes)
+
+
+def safe_name(name: str) -> str:
+    """A scenario (or point) name as one component of a path, never leaving the folder it is put in.
+
+    Names of letters, digits, spaces and ``-_.+`` that do not start with a dot are kept as they are.
+    Otherwise path separators, ``:`` and control characters become ``_``, a leading dot gets a ``_``
+    before it (so ``..`` cannot climb), long names are cut, and a short hash of the original is
+    appended, so that different names stay different.
+
+    >>> safe_name("email_gatekept"), safe_name("../../etc"), safe_name("a/b") != safe_name("a_b")
+    ('email_gatekept', '_.._.._etc-74ccf3c5', True)
+    """
+    cleaned = "".join("_" if c in _UNSAFE_IN_NAMES else c for c in str(name))
+    if cleaned.startswith(".") or not cleaned:
+        cleaned = "_" + cleaned
+    if cleaned == name and len(cleaned.encode()) <= MAX_NAME_BYTES:
+        return cleaned
+    digest = hashlib.sha256(str(name).encode()).hexdigest()[:8]
+    return cleaned.encode()[: MAX_NAME_BYTES - 9].decode(errors="ignore") + "-" + digest
+
+
+def check_output_folder(folder: Path, label: str = "--out") -> None:
+    """Refuse, before anything runs, an output folder that is a file, lies below a file, or sits
+    where nothing can be written.  Raises :class:`InputError` naming ``label``."""
+    folder = Path(folder)
+    for p in [folder, *folder.parents]:
+        if os.path.lexists(p):
+            if p.is_dir():
+                if not os.access(p, os.W_OK | os.X_OK):
+                    raise InputError(label, [("", f"cannot write in {str(p)!r} (permission denied); choose another folder", str(folder))])
+                return
+            where = "is a file, not a folder" if p == folder else f"lies below {str(p)!r}, which is a file, not a folder"
+            raise InputError(label, [("", f"{where}; choose another folder", str(folder))])
+
+
+def check_run_count(runs: int, label: str = "--replications", allow_large: bool = False, what: str = "runs") -> None:
+    """Refuse an experiment of more than ``LIMITS["runs"]`` runs (or ``LIMITS["points"]`` points,
+    with ``what="points"``) before anything is drawn or written, unless ``allow_large``."""
+    cap = LIMITS[what]
+    if runs > cap and not allow_large:
+        raise LimitError(label, [("", f"the experiment would make {runs:,} {what}, above the cap of {cap:,}; ask for fewer, "
+                                      f"or pass --allow-large (allow_large=True) to lift the cap", runs)])
+
+
+def _import_key(spec, source: str) -> str:
+    for key in ("org_chart", "edges", "departments"):
+        if getattr(spec, key, None) == source:
+            return f"organisation.import.{key}"
+    return "organisation.import"
+
+
+def check_scenario(scenario: Scenario, source: str, allow_large: bool = False, build: bool = True) -> None:
+    """Everything that can be known about a scenario before it runs, named after ``source`` (its
+    file): imported files are read and checked, its estimated size is within the caps
+    (:func:`sim.scenario.check_limits`), and (with ``build``) its organisation builds and holds what
+    the scenario names (departments, people of the roles where items and decisions arise).
+    Raises :class:`ScenarioError` or :class:`LimitError`."""
+    from .model import check_against_organisation
+    from .organisation import build_organisation, import_counts, organisation_problems
+
+    spec = scenario.organisation.import_
+    try:
+        counts = import_counts(spec) if spec is not None else {}
+        check_limits(scenario, source, allow_large, **counts)
+        if not build:
+            return
+        org = build_organisation(scenario, np.random.default_rng(0))
+    except OrganisationError as exc:
+        if not exc.source:  # about the scenario's own fields (e.g. a bridge with nobody behind it)
+            raise ScenarioError(source, exc.problems) from None
+        raise ScenarioError(source, [(_import_key(spec, exc.source), line, NO_VALUE) for line in exc.lines()]) from None
+    problems = organisation_problems(scenario, org)
+    try:
+        check_against_organisation(scenario, org)
+    except ScenarioError as exc:  # it names the scenario by its name; here it is named by its file
+        problems += exc.problems
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def prepare_scenarios(items: list, overrides: list[str] | None = None, allow_large: bool = False, build: bool = True) -> list[Scenario]:
+    """Load (paths, with ``overrides``) or take (:class:`Scenario` objects) and check every scenario
+    with :func:`check_scenario`; every problem of every scenario is raised together."""
+    scenarios, errors = [], []
+    for item in items:
+        try:
+            if isinstance(item, Scenario):
+                s, source = item, item.name
+            else:
+                s, source = load_scenario(item, overrides), str(item)
+            check_scenario(s, source, allow_large, build)
+            scenarios.append(s)
+        except InputError as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    return scenarios
+
+
+def _check_names(names: list[str]) -> None:
+    if len(set(names)) != len(names) or len({safe_name(n) for n in names}) != len(names):
+        raise InputError("scenarios", [("", "names must differ to be compared side by side", names)])
+
+
 # ------------------------------------------------------------------------------------------ storage
 def _path(folder: Path, spec: RunSpec) -> Path:
-    return folder / "runs" / (spec.key if spec.keep_tables else f"{spec.key}.parquet")
+    """Where a run is stored: below ``folder/runs`` whatever its name (see :func:`safe_name`)."""
+    name, rep = safe_name(spec.name), f"rep-{spec.replication:03d}"
+    return folder / "runs" / (f"{name}/{rep}" if spec.keep_tables else f"{name}-{rep}.parquet")
 
 
 def _store(folder: Path, spec: RunSpec, result: dict) -> None:
@@ -201,13 +321,18 @@ def check_resumable(folder: Path, scenarios: dict[str, Scenario], base_seed: int
     path = folder / "manifest.json"
     if not path.exists():
         return None if not folder.exists() or not any(folder.iterdir()) else "folder exists and holds no experiment manifest"
-    old = json.loads(path.read_text())
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "its manifest.json cannot be read"
+    if not isinstance(old, dict):
+        return "its manifest.json is not an experiment manifest"
     if old.get("base_seed") != base_seed:
         return f"it was run with base seed {old.get('base_seed')}, not {base_seed}"
     for name, s in scenarios.items():
-        prev = old.get("scenarios", {}).get(name)
-        if prev is not None and prev["scenario_hash"] != scenario_hash(s):
-            return f"scenario {name} differs from the one run there (hash {prev['scenario_hash'][:12]}...)"
+        prev = (old.get("scenarios") or {}).get(name)
+        if isinstance(prev, dict) and prev.get("scenario_hash") != scenario_hash(s):
+            return f"scenario {name} differs from the one run there (hash {str(prev.get('scenario_hash'))[:12]}...)"
     return None
 
 
@@ -251,14 +376,41 @@ def run_specs(specs: list[RunSpec], folder: Path, executor: str = "process", wor
 
 def run_experiment(scenarios: list[Scenario], replications: int, folder: Path, base_seed: int = 1, executor: str = "process",
                    workers: int | None = None, progress: bool = True, command: list[str] | None = None,
-                   scheduler: str | None = None) -> Experiment:
-    """Run ``replications`` of every scenario into ``folder`` (resuming what is there)."""
+                   scheduler: str | None = None, allow_large: bool = False) -> Experiment:
+    """Run ``replications`` of every scenario into ``folder`` (resuming what is there).
+
+    Refused before anything is written (:class:`InputError`): more runs than ``LIMITS["runs"]``,
+    scenarios over their caps, names that are not distinct, a folder that is a file, or a folder
+    holding another experiment (other base seed, or a scenario of the same name that changed).
+    Raises :class:`ExperimentError` when every run failed (only ``failures.json`` is left)."""
+    folder = Path(folder)
+    check_run_count(len(scenarios) * replications, "--replications", allow_large)
+    _check_names([s.name for s in scenarios])
+    for s in scenarios:
+        check_scenario(s, s.name, allow_large, build=False)
+    check_output_folder(folder)
+    why = check_resumable(folder, {s.name: s for s in scenarios}, base_seed)
+    if why:
+        raise InputError("--out", [("", f"cannot resume the experiment in '{folder}': {why}; choose another folder", NO_VALUE)])
     seeds = replication_seeds(base_seed, replications)
     specs = [RunSpec(s.name, s.to_dict(), i, seed) for s in scenarios for i, seed in enumerate(seeds)]
+    new_manifest = not (folder / "manifest.json").exists()
     write_manifest(folder, {s.name: s for s in scenarios}, base_seed, seeds, command)
     exp = run_specs(specs, folder, executor, workers, scheduler, progress)
+    raise_if_nothing_ran(exp, new_manifest)
     exp.summary().to_parquet(folder / "summary.parquet", index=False)
     return exp
+
+
+def raise_if_nothing_ran(exp: Experiment, new_manifest: bool) -> None:
+    """When every run failed, leave only the failure record (the manifest written for this attempt
+    is taken back) and raise :class:`ExperimentError`."""
+    if exp.headlines:
+        return
+    if new_manifest:
+        (exp.folder / "manifest.json").unlink(missing_ok=True)
+    raise ExperimentError(f"all {len(exp.failures)} run(s) failed; nothing to report (details in {exp.folder / 'failures.json'})",
+                          exp.failures, exp.folder)
 
 
 def _progress(total: int, done: int, enabled: bool):
@@ -304,18 +456,23 @@ def _dispatch_dask(specs: list[RunSpec], workers: int | None, scheduler: str | N
             cluster.close()
 
 
-class SchedulerUnreachable(ConnectionError):
-    """The dask scheduler named by --scheduler or DASK_SCHEDULER_ADDRESS does not answer."""
+class SchedulerUnreachable(InputError):
+    """The dask scheduler named by --scheduler or DASK_SCHEDULER_ADDRESS does not answer, or the
+    address is not one (``tcp://host:port`` or ``host:port``)."""
 
 
-def probe_scheduler(address: str, timeout: float = 10) -> None:
+def probe_scheduler(address: str, timeout: float = 10, label: str = "--scheduler") -> None:
     """Raise :class:`SchedulerUnreachable` unless a dask scheduler answers at ``address``."""
     from distributed import Client
 
+    if not isinstance(address, str) or not address.strip() or any(c.isspace() or ord(c) < 32 for c in address):
+        raise SchedulerUnreachable(label, [("", "not a scheduler address; expected tcp://host:port or host:port", address)])
     try:
         Client(address, timeout=timeout).close()
     except (OSError, TimeoutError) as exc:
-        raise SchedulerUnreachable(f"cannot reach a dask scheduler at {address!r} ({type(exc).__name__})") from None
+        raise SchedulerUnreachable(label, [("", f"cannot reach a dask scheduler at {address!r} ({type(exc).__name__}); is it running?", NO_VALUE)]) from None
+    except (ValueError, TypeError) as exc:  # distributed cannot parse it
+        raise SchedulerUnreachable(label, [("", f"not a scheduler address ({exc}); expected tcp://host:port or host:port", address)]) from None
 
 
 def interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:

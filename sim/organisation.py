@@ -13,12 +13,16 @@ Two ways in: :func:`generate` (from ``[organisation]`` in a scenario) and :func:
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from .errors import NO_VALUE, OrganisationError
+from .scenario import RESERVED_DEPARTMENTS, read_user_text
 
 __all__ = [
     "Role",
@@ -29,7 +33,12 @@ __all__ = [
     "import_org_chart",
     "import_edge_list",
     "build_organisation",
+    "import_counts",
+    "organisation_problems",
 ]
+
+MAX_FILE_BYTES = 512 * 2**20  # an org chart or edge list larger than this is refused before it is read
+MAX_PROBLEMS = 20  # problems listed per file; the rest are counted
 
 
 class Role(IntEnum):
@@ -52,10 +61,6 @@ class Group(IntEnum):
 
 ROLE_GROUP = np.array([Group.EMPLOYEES, Group.MANAGERS, Group.MANAGERS, Group.EMPLOYEES, Group.PARTNERS, Group.CUSTOMERS])
 EXTERNAL_ROLES = (Role.PARTNER, Role.CUSTOMER)
-
-
-class OrganisationError(ValueError):
-    """Bad organisation input (org chart, edge list).  The message names file, row and field."""
 
 
 @dataclass
@@ -173,7 +178,7 @@ def _levels(manager: np.ndarray) -> np.ndarray:
         level[idx] = parent_level[known] + 1
         if not known.any():
             break
-    raise OrganisationError("the reporting lines form a cycle")
+    raise OrganisationError("", [("manager", "the reporting lines form a cycle", NO_VALUE)])
 
 
 def _ancestor_table(manager: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -305,15 +310,137 @@ def generate(org_cfg, rng: np.random.Generator) -> _Builder:
     return b
 
 
-def _read_rows(path: Path) -> list[dict]:
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            return list(csv.DictReader(fh))
-    except FileNotFoundError:
-        raise OrganisationError(f"{path}: no such file") from None
+def _read_text(path: Path, what: str) -> str:
+    """A user's organisation file as text; every failure names the file (see :func:`sim.scenario.read_user_text`)."""
+    return read_user_text(path, str(path), "", NO_VALUE, what, MAX_FILE_BYTES, error=OrganisationError)
+
+
+def _raise(path: Path, problems: list[tuple[str, str, object]]) -> None:
+    if problems:
+        more = len(problems) - MAX_PROBLEMS
+        shown = problems[:MAX_PROBLEMS] + ([("", f"... and {more} more problem(s) in this file", NO_VALUE)] if more > 0 else [])
+        raise OrganisationError(str(path), shown)
 
 
 ROLE_NAMES = {r.name.lower(): r for r in Role}
+CHART_COLUMNS = ["id", "manager_id", "department", "role"]
+
+
+@dataclass
+class _Chart:
+    """An org chart read and checked: one entry per row, in file order."""
+
+    ids: list[str]
+    department_names: list[str]
+    department: list[int]
+    role: list[int]
+    manager: list[int]
+    extra: dict[str, list]
+
+
+def _read_chart(path: Path) -> _Chart:
+    """Read a CSV org chart and check every row; all problems are reported together, each naming
+    its row (as a spreadsheet counts them: the header is row 1) and column.  Spaces after commas are
+    allowed (``id, manager_id, department, role``), as is a UTF-8 byte-order mark."""
+    text = _read_text(path, "an org chart (CSV)")
+    try:
+        lines = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)]
+    except csv.Error as exc:
+        raise OrganisationError(str(path), [("", f"not a readable CSV file: {exc}", NO_VALUE)]) from None
+    numbered = [(i + 1, [c.strip() for c in r]) for i, r in enumerate(lines) if any(c.strip() for c in r)]
+    if not numbered:
+        raise OrganisationError(str(path), [("", f"the org chart is empty; it needs a header {', '.join(CHART_COLUMNS)} and one row per person", NO_VALUE)])
+    (_, header), body = numbered[0], numbered[1:]
+    missing = [c for c in CHART_COLUMNS if c not in header]
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if missing or doubled or "" in header:
+        problems = [("row 1", f"missing column(s) {missing}; needed: {CHART_COLUMNS}", header)] if missing else []
+        problems += [("row 1", f"column(s) named more than once: {doubled}", header)] if doubled else []
+        problems += [("row 1", "a column has no name", header)] if "" in header else []
+        _raise(path, problems)
+    if not body:
+        _raise(path, [("", "the org chart has a header but no people", NO_VALUE)])
+    problems: list = []
+    rows = []
+    for line, cells in body:
+        if len(cells) != len(header):
+            problems.append((f"row {line}", f"has {len(cells)} field(s), the header has {len(header)} ({', '.join(header)})", ",".join(cells)))
+            continue
+        rows.append((line, dict(zip(header, cells))))
+    _raise(path, problems)
+    index: dict[str, int] = {}
+    for i, (line, r) in enumerate(rows):
+        key = r["id"]
+        if not key:
+            problems.append((f"row {line}: id", "must not be empty", key))
+        elif key in index:
+            problems.append((f"row {line}: id", f"duplicate id (first on row {rows[index[key]][0]})", key))
+        else:
+            index[key] = i
+    allowed = [k for k in ROLE_NAMES if k != "gatekeeper"]
+    roles = []
+    for line, r in rows:
+        rname = r["role"].lower()
+        if rname not in allowed:
+            problems.append((f"row {line}: role", f"must be one of {allowed}", r["role"]))
+        roles.append(ROLE_NAMES.get(rname, Role.EMPLOYEE))
+    _raise(path, problems)
+    names: list[str] = []
+    dept, manager = [], []
+    for i, (line, r) in enumerate(rows):
+        role, boss, dname = roles[i], r["manager_id"], r["department"]
+        is_ext = role in EXTERNAL_ROLES
+        rname = role.name.lower()
+        if boss and boss not in index:
+            problems.append((f"row {line}: manager_id", "no person with this id", boss))
+        elif boss == r["id"]:
+            problems.append((f"row {line}: manager_id", "a person cannot be their own manager", boss))
+        elif boss:
+            boss_role = roles[index[boss]]
+            if boss_role in EXTERNAL_ROLES:
+                whose = f"a {rname}'s internal contact" if is_ext else f"an {rname}'s manager" if rname[0] in "aeiou" else f"a {rname}'s manager"
+                problems.append((f"row {line}: manager_id", f"{whose} must be an employee, manager or executive, not a {boss_role.name.lower()}", boss))
+        elif is_ext:
+            problems.append((f"row {line}: manager_id", f"a {rname} needs an internal contact", boss))
+        if not is_ext:
+            if not dname:
+                problems.append((f"row {line}: department", f"an {rname} needs a department" if rname[0] in "aeiou" else f"a {rname} needs a department", dname))
+            elif dname in RESERVED_DEPARTMENTS:
+                problems.append((f"row {line}: department", f"{dname!r} is the name orgsim gives its own group ({', '.join(RESERVED_DEPARTMENTS)}); rename it", dname))
+            elif dname not in names:
+                names.append(dname)
+        dept.append(-1 if is_ext or dname not in names else names.index(dname))
+        manager.append(index.get(boss, -1) if boss else -1)
+    _raise(path, problems)
+    roots = [rows[i][1]["id"] for i, m in enumerate(manager) if m < 0]
+    if len(roots) != 1:
+        _raise(path, [("manager_id", f"exactly one person may have no manager (got {len(roots)}: {roots[:5]})", NO_VALUE)])
+    cycle = _a_cycle(np.asarray(manager, np.int64))
+    if cycle:
+        ids = [rows[i][1]["id"] for i in cycle]
+        first = rows[cycle[0]]
+        _raise(path, [(f"row {first[0]}: manager_id", f"the reporting lines form a cycle: {' -> '.join(ids + ids[:1])}", first[1]["manager_id"])])
+    extra = {c: [r[c] for _, r in rows] for c in header if c not in CHART_COLUMNS}
+    return _Chart([r["id"] for _, r in rows], names, dept, [int(x) for x in roles], manager, extra)
+
+
+def _a_cycle(manager: np.ndarray) -> list[int]:
+    """People on one cycle of reporting lines (in reporting order), or [] when the lines form a tree."""
+    level = np.full(len(manager), -1, np.int64)
+    level[manager < 0] = 0
+    for _ in range(len(manager) + 1):
+        todo = np.flatnonzero(level < 0)
+        if len(todo) == 0:
+            return []
+        parent = level[manager[todo]]
+        if not (parent >= 0).any():
+            break
+        level[todo[parent >= 0]] = parent[parent >= 0] + 1
+    start, seen = int(np.flatnonzero(level < 0)[0]), []
+    while start not in seen:  # from anyone left over, following managers ends in a loop
+        seen.append(start)
+        start = int(manager[start])
+    return seen[seen.index(start):]
 
 
 def import_org_chart(path: str | Path, org_cfg, rng: np.random.Generator) -> tuple[_Builder, list[str], dict]:
@@ -321,56 +448,35 @@ def import_org_chart(path: str | Path, org_cfg, rng: np.random.Generator) -> tup
 
     Roles: employee, manager, executive, partner, customer (gatekeepers come from the scenario).
     Partners' and customers' ``manager_id`` names their internal contact.  Informal ties are drawn as
-    for a generated organisation, from the scenario's tie parameters.
+    for a generated organisation, from the scenario's tie parameters.  Raises
+    :class:`OrganisationError` naming the file, row and column of every problem.
     """
-    path = Path(path)
-    rows = _read_rows(path)
-    required = ["id", "manager_id", "department", "role"]
-    if not rows:
-        raise OrganisationError(f"{path}: the org chart is empty")
-    missing = [c for c in required if c not in rows[0]]
-    if missing:
-        raise OrganisationError(f"{path}: missing column(s) {missing}; needed: {required}")
-    index = {}
-    for i, r in enumerate(rows):
-        key = r["id"].strip()
-        if key in index:
-            raise OrganisationError(f"{path}: row {i + 2}: id: duplicate id (got {key!r})")
-        index[key] = i
-    names: list[str] = []
-    dept, role, manager = [], [], []
-    for i, r in enumerate(rows):
-        rname = r["role"].strip().lower()
-        if rname not in ROLE_NAMES or ROLE_NAMES[rname] == Role.GATEKEEPER:
-            allowed = [k for k in ROLE_NAMES if k != "gatekeeper"]
-            raise OrganisationError(f"{path}: row {i + 2}: role: must be one of {allowed} (got {r['role']!r})")
-        boss = r["manager_id"].strip()
-        if boss and boss not in index:
-            raise OrganisationError(f"{path}: row {i + 2}: manager_id: no person with this id (got {boss!r})")
-        is_ext = ROLE_NAMES[rname] in EXTERNAL_ROLES
-        dname = r["department"].strip()
-        if not is_ext and dname not in names:
-            names.append(dname)
-        dept.append(-1 if is_ext else names.index(dname))
-        role.append(ROLE_NAMES[rname])
-        manager.append(index[boss] if boss else -1)
-        if is_ext and not boss:
-            raise OrganisationError(f"{path}: row {i + 2}: manager_id: a {rname} needs an internal contact (got '')")
-    roots = [rows[i]["id"] for i, m in enumerate(manager) if m < 0]
-    if len(roots) != 1:
-        raise OrganisationError(f"{path}: manager_id: exactly one person may have no manager (got {len(roots)}: {roots[:5]})")
-    b = _Builder(names)
-    b.add(role, dept, manager)
+    chart = _read_chart(Path(path))
+    b = _Builder(chart.department_names)
+    b.add(chart.role, chart.department, chart.manager)
     role_a, dept_a, man_a = b.arrays()
-    _levels(man_a)  # raises on cycles
     who = np.flatnonzero(man_a >= 0)
     b.tie(who, man_a[who])
     internal = np.flatnonzero(dept_a >= 0)
-    for d in range(len(names)):
+    for d in range(len(chart.department_names)):
         b.tie(*_lattice_ties(internal[dept_a[internal] == d], org_cfg.ties_within_department, rng, org_cfg.rewire_share))
     b.tie(*_random_cross_ties(internal, dept_a, org_cfg.ties_across_departments, rng))
-    extra = {c: [r[c] for r in rows] for c in rows[0] if c not in required}
-    return b, [r["id"] for r in rows], extra
+    return b, chart.ids, chart.extra
+
+
+def _read_pairs(path: Path, what: str, columns: str) -> np.ndarray:
+    """Whole numbers, two per line (``#`` starts a comment), as an (m, 2) array."""
+    text = _read_text(path, what)
+    data = [line for line in text.splitlines() if line.split("#", 1)[0].strip()]
+    if not data:
+        raise OrganisationError(str(path), [("", f"holds no lines of data; expected {columns} per line", NO_VALUE)])
+    try:
+        pairs = np.loadtxt(io.StringIO("\n".join(data)), dtype=np.int64, ndmin=2, comments="#")
+    except (ValueError, OverflowError) as exc:
+        raise OrganisationError(str(path), [("", f"expected whole numbers, {columns} per line ({exc})", NO_VALUE)]) from None
+    if pairs.shape[1] != 2:
+        raise OrganisationError(str(path), [("", f"expected two columns per line ({columns}); got {pairs.shape[1]}", NO_VALUE)])
+    return pairs
 
 
 def import_edge_list(edges_path: str | Path, departments_path: str | Path, span_of_control: int) -> tuple[_Builder, list[str]]:
@@ -382,22 +488,16 @@ def import_edge_list(edges_path: str | Path, departments_path: str | Path, span_
     Direction and self-loops are dropped; the ties are who-mailed-whom.
     """
     edges_path, departments_path = Path(edges_path), Path(departments_path)
-    try:
-        labels = np.loadtxt(departments_path, dtype=np.int64, ndmin=2)
-        edges = np.loadtxt(edges_path, dtype=np.int64, ndmin=2)
-    except FileNotFoundError as exc:
-        raise OrganisationError(f"{exc.filename}: no such file") from None
-    except ValueError as exc:
-        raise OrganisationError(f"{edges_path} / {departments_path}: expected whole numbers, two per line ({exc})") from None
-    if labels.shape[1] != 2 or edges.shape[1] != 2:
-        raise OrganisationError(f"{edges_path} / {departments_path}: expected two columns per line")
-    ids = np.unique(labels[:, 0])
-    if len(ids) != len(labels):
-        raise OrganisationError(f"{departments_path}: person: each person must be listed once")
+    labels = _read_pairs(departments_path, "a department file", "person department")
+    edges = _read_pairs(edges_path, "an edge list", "u v")
+    ids, first, counts = np.unique(labels[:, 0], return_index=True, return_counts=True)
+    if (counts > 1).any():
+        twice = ids[counts > 1][:5].tolist()
+        raise OrganisationError(str(departments_path), [("person", "each person must be listed once", twice)])
     pos = {int(p): i for i, p in enumerate(labels[:, 0])}
     unknown = [int(x) for x in np.unique(edges) if int(x) not in pos]
     if unknown:
-        raise OrganisationError(f"{edges_path}: people without a department label (got {unknown[:5]})")
+        raise OrganisationError(str(edges_path), [("", f"people without a department label in {departments_path.name}", unknown[:5])])
     n = len(labels)
     remap = np.vectorize(pos.__getitem__, otypes=[np.int64])
     u, v = remap(edges[:, 0]), remap(edges[:, 1])
@@ -457,7 +557,7 @@ def add_gatekeepers(b: _Builder, gk_cfg) -> dict:
             continue
         externals = np.flatnonzero(role == ext_role)
         if len(externals) == 0:
-            raise OrganisationError(f"gatekeepers.bridges: a {kind} gatekeeper needs {kind}s, the organisation has none (got '{kind}')")
+            raise OrganisationError("", [("gatekeepers.bridges", f"a {kind} gatekeeper needs {kind}s, the organisation has none", kind)])
         contacts = manager[externals]
         contact_dept = int(np.bincount(dept[contacts]).argmax())
         members = np.flatnonzero(dept == contact_dept)
@@ -493,3 +593,32 @@ def build_organisation(scenario, rng: np.random.Generator) -> Organisation:
         attributes=attributes,
         **gates,
     )
+
+
+def import_counts(spec) -> dict:
+    """What an ``[organisation.import]`` holds, read from its files before anything is built, for
+    :func:`sim.scenario.estimate`: people per department, partners, customers and, for an edge list,
+    the lines of the edge file.  Raises :class:`OrganisationError` as the importers do."""
+    if spec.org_chart is not None:
+        chart = _read_chart(Path(spec.org_chart))
+        dept = np.asarray(chart.department)
+        role = np.asarray(chart.role)
+        sizes = np.bincount(dept[dept >= 0], minlength=len(chart.department_names)).tolist()
+        return {"department_sizes": sizes, "partners": int((role == Role.PARTNER).sum()), "customers": int((role == Role.CUSTOMER).sum())}
+    labels = _read_pairs(Path(spec.departments), "a department file", "person department")
+    edges = _read_pairs(Path(spec.edges), "an edge list", "u v")
+    return {"department_sizes": np.unique(labels[:, 1], return_counts=True)[1].tolist(), "partners": 0, "customers": 0, "file_ties": len(edges)}
+
+
+def organisation_problems(scenario, org: Organisation) -> list[tuple[str, str, object]]:
+    """Departments a scenario names must exist in the organisation it built (an imported chart's
+    departments are only known once it is read)."""
+    names = [d for d in org.department_names if d != "executive office"]
+    problems = []
+    for field, wanted in (("adoption.eligible_departments", scenario.adoption.eligible_departments),
+                          ("stream.community_departments", scenario.stream.community_departments)):
+        for d in wanted or []:
+            if d not in names:
+                shown = names if len(names) <= 12 else names[:12] + ["..."]
+                problems.append((field, f"must name departments of the organisation: {shown}", d))
+    return problems

@@ -11,6 +11,11 @@ larger organisation carries more traffic; capacities are items per tick.
 A scenario may start from another one with ``base = "other.toml"`` (a path relative to the file); its
 own keys are merged over the base's, table by table.
 
+Every number has finite bounds (no ``inf``, ``nan`` or ``true`` for a number: fields are strict), and
+before anything runs :func:`estimate` sizes the run (people, ties, list and space memberships, items,
+decisions, queue cells, memory) against :data:`LIMITS`; :func:`limit_problems` names each figure over
+its cap.  ``--allow-large`` (``allow_large=True``) lifts the caps, not the model's hard limits.
+
 >>> s = load_scenario_text('name = "tiny"\\nticks = 10')
 >>> s.ticks, s.email.routing
 (10, 'direct')
@@ -18,13 +23,19 @@ own keys are merged over the base's, table by table.
 
 from __future__ import annotations
 
+import copy
+import datetime
 import hashlib
 import json
+import math
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import NO_VALUE, LimitError, ScenarioError
 
 __all__ = [
     "Scenario",
@@ -33,27 +44,29 @@ __all__ = [
     "load_scenario_text",
     "apply_overrides",
     "scenario_hash",
+    "LIMITS",
+    "estimate",
+    "limit_problems",
+    "check_limits",
+    "RESERVED_DEPARTMENTS",
 ]
 
+MAX_TICKS = 1_000_000  # the longest run (and so the longest delay, hold or retelling that can matter)
+MAX_RATE = 1_000.0  # items, decisions or adoptions per tick per person (or per 1,000): far above any real use
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-Rate = Annotated[float, Field(ge=0.0)]
-Ticks = Annotated[int, Field(ge=0)]
+Rate = Annotated[float, Field(ge=0.0, le=MAX_RATE)]
+Ticks = Annotated[int, Field(ge=0, le=MAX_TICKS)]
+Weight = Annotated[float, Field(ge=0, le=1_000_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 
-
-class ScenarioError(ValueError):
-    """Bad scenario input.  ``problems`` holds one ``(dotted.field, message, value)`` per fault."""
-
-    def __init__(self, source: str, problems: list[tuple[str, str, Any]]):
-        self.source = source
-        self.problems = problems
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        return [f"{self.source}: {field}: {msg} (got {value!r})" for field, msg, value in self.problems]
+RESERVED_DEPARTMENTS = ("executive office", "(external)")
+"""Names orgsim gives to groups of its own: the CEO's department and the partners' and customers'."""
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no true for a number, no 3.5 for a whole number, no "1" for a number; finite numbers only
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class ImportSpec(_Section):
@@ -64,9 +77,9 @@ class ImportSpec(_Section):
     as in the SNAP email-Eu-core data).  Relative paths are resolved against the scenario file.
     """
 
-    org_chart: str | None = None
-    edges: str | None = None
-    departments: str | None = None
+    org_chart: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    edges: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    departments: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     span_of_control: Annotated[int, Field(ge=2, le=100)] = 7
     """For an edge list without a hierarchy: reports per manager when the chart is inferred
     (people are ranked by number of ties inside their department; the best connected lead)."""
@@ -83,8 +96,8 @@ class ImportSpec(_Section):
 class Organisation(_Section):
     """Who works where, who reports to whom, and who knows whom."""
 
-    departments: list[str] = Field(
-        default=["sales", "support", "marketing", "engineering", "operations", "finance"], min_length=1
+    departments: list[Name] = Field(
+        default=["sales", "support", "marketing", "engineering", "operations", "finance"], min_length=1, max_length=10_000
     )
     people_per_department: Annotated[int, Field(ge=1, le=200_000)] = 40
     """Internal staff per department, the department head included."""
@@ -105,20 +118,20 @@ class Organisation(_Section):
     customers: Annotated[int, Field(ge=0, le=1_000_000)] = 120
     """Customers; each is tied to ``contacts_per_external`` people of the support department."""
     contacts_per_external: Annotated[int, Field(ge=1, le=10)] = 1
-    sales_department: str = "sales"
-    support_department: str = "support"
+    sales_department: Name = "sales"
+    support_department: Name = "support"
     import_: ImportSpec | None = Field(default=None, alias="import")
 
 
 class Gatekeepers(_Section):
     """Gatekeepers on chosen bridges: every message crossing a gated bridge waits in their inbox."""
 
-    bridges: list[Literal["upward", "department", "partner", "customer"]] = []
+    bridges: Annotated[list[Literal["upward", "department", "partner", "customer"]], Field(max_length=4)] = []
     """upward: an assistant in front of each manager of level <= upward_max_level (0 = CEO);
     department: one gatekeeper per department for mail from outside it; partner / customer: a desk
     in front of resellers / customers for mail in both directions."""
     upward_max_level: Annotated[int, Field(ge=0, le=20)] = 1
-    capacity_per_tick: Rate = 6.0
+    capacity_per_tick: Annotated[float, Field(ge=0.0, le=1_000_000)] = 6.0
     """Messages a gatekeeper handles per tick (their whole job)."""
     filter_share: Share = 0.05
     """Share of handled messages a gatekeeper does not pass on (judged not worth the recipient's time)."""
@@ -158,7 +171,7 @@ class Load(_Section):
     """Background messages written per person and tick (34 a day, same source); they cost writing time."""
     stream_share: Share = 0.3
     """Share of a stream user's background that arrives as feed items instead of mail (assumption)."""
-    level_shares: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=3, max_length=3)] = [0.25, 0.35, 0.40]
+    level_shares: Annotated[list[Weight], Field(min_length=3, max_length=3)] = [0.25, 0.35, 0.40]
     """Background by reading priority: addressed to me, shared with a group I am in, routine
     (assumption).  Normalised to sum to one."""
 
@@ -187,10 +200,10 @@ class Email(_Section):
     through_channels: without a tie, up to the common manager and down; closest_contact: each holder
     passes it to whichever of its contacts is closest to the recipient in the reporting tree (Dodds,
     Watts & Sabel 2003)."""
-    send_capacity_per_tick: Annotated[int, Field(ge=1)] | None = None
+    send_capacity_per_tick: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Mails a person can send per tick (a CC list counts once per recipient); more wait in their
     outbox, oldest first.  null: no limit.  Posts have no such limit (a gap)."""
-    random_mail_per_tick: Rate = 0.0
+    random_mail_per_tick: Annotated[float, Field(ge=0.0, le=100_000)] = 0.0
     """Routine mails per tick between uniformly random pairs of internal people (Poisson), routed like
     any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers."""
 
@@ -219,7 +232,7 @@ class Stream(_Section):
     """Cross-department community spaces (also mail lists)."""
     community_membership_share: Share = 0.2
     """Chance that a person (or an included external) belongs to a given community."""
-    community_departments: list[str] | None = None
+    community_departments: Annotated[list[Name], Field(max_length=10_000)] | None = None
     """Departments whose people may join communities; null means all."""
     externals_in_communities: bool = False
     """Partners and customers join the community spaces (the community-centric strategy)."""
@@ -233,7 +246,7 @@ class Adoption(_Section):
     """Who uses the stream: Bass-style adoption (training p, imitation q) among eligible people."""
 
     initial_share: Share = 0.0
-    eligible_departments: list[str] | None = None
+    eligible_departments: Annotated[list[Name], Field(max_length=10_000)] | None = None
     """Departments whose people may adopt; null means all departments."""
     externals_initial_share: Share = 0.0
     """Share of partners and customers using the stream from the start (only if they are in a space)."""
@@ -245,7 +258,7 @@ class Adoption(_Section):
     """Per-tick chance that a user goes back to email only."""
 
 
-AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "community", "company"], Annotated[float, Field(ge=0)]], Field(min_length=1)]
+AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "community", "company"], Weight], Field(min_length=1)]
 
 
 class Knowledge(_Section):
@@ -297,7 +310,7 @@ class Decisions(_Section):
     day in a 1,000-person organisation (assumption)."""
     inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
     """People whose input is needed, the originator included."""
-    scope_shares: dict[Literal["team", "department", "cross"], Annotated[float, Field(ge=0)]] = {"team": 0.4, "department": 0.35, "cross": 0.25}
+    scope_shares: dict[Literal["team", "department", "cross"], Weight] = {"team": 0.4, "department": 0.35, "cross": 0.25}
     """Where the other inputs come from: the originator's (or contact's) team, department, or other
     departments (assumption).  Under escalation the scope decides how high the owner sits."""
     ownership: Literal["escalation", "involved"] = "escalation"
@@ -305,7 +318,7 @@ class Decisions(_Section):
     the originator's internal contact) decides."""
     delegate_from_tick: Ticks | None = None
     """From this tick on, new decisions are owned by the people involved."""
-    deadline_ticks: Annotated[int, Field(ge=1)] = 80
+    deadline_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 80
     """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived."""
     patience_ticks: Annotated[int, Field(ge=1, le=100_000)] = 16
     """Ticks whoever waits for an answer (the originator for the owner, the owner for an input) waits
@@ -316,15 +329,18 @@ class Decisions(_Section):
     """Mean ticks a holder takes to produce an input once asked (exponential; assumption)."""
 
 
+
 class Scenario(_Section):
     """A whole scenario: run length, organisation, channels, adoption, what flows."""
 
-    name: str = "scenario"
-    description: str = ""
-    ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 2000
+    name: Name = "scenario"
+    """Shown in tables and reports; where it names a folder, path separators and a leading dot are
+    replaced (:func:`sim.experiments.safe_name`), so it never writes outside the chosen folder."""
+    description: Annotated[str, Field(max_length=100_000)] = ""
+    ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 2000
     """Run length in ticks (2,000 working hours is about one working year)."""
-    tick_hours: Annotated[float, Field(gt=0)] = 1.0
-    seed: Annotated[int, Field(ge=0)] = 1
+    tick_hours: Annotated[float, Field(gt=0, le=10_000)] = 1.0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
     organisation: Organisation = Organisation()
     gatekeepers: Gatekeepers = Gatekeepers()
     attention: Attention = Attention()
@@ -363,6 +379,9 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
     if len(names) != len(org.departments):
         problems.append(("organisation.departments", "department names must be unique", org.departments))
     if generated:
+        for name in org.departments:
+            if name in RESERVED_DEPARTMENTS:
+                problems.append(("organisation.departments", f"{name!r} is the name orgsim gives its own group ({', '.join(RESERVED_DEPARTMENTS)}); choose another", name))
         for field in ("sales_department", "support_department"):
             value = getattr(org, field)
             if value not in names:
@@ -381,6 +400,8 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
             problems.append(("decisions.market_opportunities_per_1000_per_tick", "market opportunities need organisation.partners > 0", s.decisions.market_opportunities_per_1000_per_tick))
         if s.knowledge.market_signals_per_1000_per_tick > 0 and org.partners + org.customers == 0:
             problems.append(("knowledge.market_signals_per_1000_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_1000_per_tick))
+    if len(set(s.gatekeepers.bridges)) != len(s.gatekeepers.bridges):
+        problems.append(("gatekeepers.bridges", "each bridge may be named once", s.gatekeepers.bridges))
     if s.stream.enabled and s.stream.launch_tick >= s.ticks:
         problems.append(("stream.launch_tick", f"must be below ticks ({s.ticks})", s.stream.launch_tick))
     if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.team_spaces or s.stream.communities):
@@ -399,6 +420,42 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
     return problems
 
 
+# ------------------------------------------------------------------------------------------ reading
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario file is a page of settings; anything larger is not one
+_CONTROL = frozenset(map(chr, [*range(32), 127]))
+_LINE_BREAKS = frozenset("\t\n\r")  # allowed in the free-text description only
+_DROP = object()
+
+
+def _scrub(node: Any, key: str, problems: list) -> Any:
+    """Raw TOML data with what no field accepts taken out and named: dates and times (TOML has them,
+    scenarios do not) and control characters such as NUL in any string (a name ends up in tables,
+    reports and folder names).  Returns the node, or ``_DROP`` when it must go."""
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            child = f"{key}.{k}" if key else str(k)
+            if any(c in _CONTROL for c in str(k)):
+                problems.append((key or "(top level)", "a key holds control characters (such as NUL)", k))
+                continue
+            v = _scrub(v, child, problems)
+            if v is not _DROP:
+                out[k] = v
+        return out
+    if isinstance(node, list):
+        items = [_scrub(v, f"{key}.{i}", problems) for i, v in enumerate(node)]
+        return _DROP if any(v is _DROP for v in items) else items
+    if isinstance(node, (datetime.date, datetime.time)):  # datetime is a date
+        problems.append((key, "dates and times are not scenario values; give a number, true/false or a quoted string", node))
+        return _DROP
+    if isinstance(node, str):
+        allowed = _LINE_BREAKS if key == "description" else frozenset()
+        if any(c in _CONTROL and c not in allowed for c in node):
+            problems.append((key, "control characters (such as NUL or a line break) are not allowed here", node))
+            return _DROP
+    return node
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = dict(base)
     for key, value in over.items():
@@ -406,30 +463,79 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict:
-    """Read a TOML file, following ``base = "..."`` links (relative to the file)."""
-    if path in chain:
-        raise ScenarioError(str(path), [("base", "scenarios refer to each other in a loop", str(path))])
+def read_user_text(path: Path, source: str, field: str, value: Any, what: str, max_bytes: int, error=ScenarioError) -> str:
+    """The text of a file a user named, as UTF-8 (a byte-order mark is accepted and dropped).
+
+    Every way it can fail becomes ``error(source, [(field, message, value)])``: no such file, a
+    folder or a device instead of a file, no permission, larger than ``max_bytes``, binary (NUL
+    bytes), or not UTF-8.  Used for scenarios and their ``base``, and (from
+    :mod:`sim.organisation`) for org charts, edge lists and department files."""
+
+    def fail(message: str):
+        raise error(source, [(field, message, value)])
+
+    why = None
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.is_dir():
+            why = f"is a folder, not {what}"
+        elif path.exists() and not path.is_file():
+            why = f"is not a regular file (a device or a pipe), not {what}"
+        else:
+            with path.open("rb") as fh:
+                blob = fh.read(max_bytes + 1)
     except FileNotFoundError:
-        raise ScenarioError(str(path), [("file", "no such scenario file", str(path))]) from None
+        why = f"no such {what.removeprefix('a ').removeprefix('an ')}"
+    except PermissionError:
+        why = f"cannot be read: permission denied ({what})"
+    except (OSError, ValueError) as exc:  # a name too long, a NUL in the path, ...
+        why = f"cannot be read as {what}: {getattr(exc, 'strerror', None) or exc}"
+    if why:
+        fail(why)
+    if len(blob) > max_bytes:
+        fail(f"is larger than {max_bytes:,} bytes, too large for {what}")
+    if b"\x00" in blob:
+        fail(f"holds binary data (NUL bytes), not {what} in text")
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        fail(f"is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8")
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = (), referrer: tuple[str, Any] | None = None) -> dict:
+    """Read a TOML file, following ``base = "..."`` links (relative to the file).  ``path`` is shown
+    as given (joined to the referring file's folder for a base); ``referrer`` is (the file that named
+    it, its ``base`` value), so a base that cannot be read is named as that file's ``base``."""
+    source, field, value = (str(path), "file", str(path)) if referrer is None else (referrer[0], "base", referrer[1])
+    text = read_user_text(path, source, field, value, "a scenario file", MAX_SCENARIO_BYTES)
+    resolved = path.resolve()
+    if resolved in chain:
+        raise ScenarioError(source, [("base", "scenarios refer to each other in a loop", str(path))])
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), [("file", f"not valid TOML: {exc}", path.name)]) from None
+    problems: list = []
+    data = _scrub(data, "", problems)
+    if problems:
+        raise ScenarioError(str(path), problems)
     base = data.pop("base", None)
+    data = _resolve_paths(data, path.parent)
     if base is None:
-        return _resolve_paths(data, path.parent)
-    if not isinstance(base, str):
-        raise ScenarioError(str(path), [("base", "must be a path to another scenario file", base)])
-    parent = _read_toml((path.parent / base).resolve(), chain + (path,))
-    return _merge(parent, _resolve_paths(data, path.parent))
+        return data
+    if not isinstance(base, str) or not base.strip():
+        raise ScenarioError(str(path), [("base", "must be the path of another scenario file, relative to this one", base)])
+    parent = _read_toml(path.parent / base, chain + (resolved,), referrer=(str(path), base))
+    return _merge(parent, data)
 
 
 def _resolve_paths(data: dict, folder: Path) -> dict:
-    spec = data.get("organisation", {}).get("import")
+    """Import paths relative to the scenario file become absolute (a misshapen section is left for
+    validation to name)."""
+    org = data.get("organisation")
+    spec = org.get("import") if isinstance(org, dict) else None
     if isinstance(spec, dict):
         for key in ("org_chart", "edges", "departments"):
-            if isinstance(spec.get(key), str):
+            if isinstance(spec.get(key), str) and spec[key]:
                 spec[key] = str((folder / spec[key]).resolve())
     return data
 
@@ -444,7 +550,7 @@ def _parse_value(text: str) -> Any:
 
 def apply_overrides(data: dict, overrides: list[str], source: str = "--set") -> dict:
     """Apply ``dotted.key=value`` overrides to raw scenario data (validated afterwards like the file)."""
-    data = json.loads(json.dumps(data))  # deep copy of plain data
+    data = copy.deepcopy(data)
     problems = []
     for item in overrides:
         key, sep, text = item.partition("=")
@@ -452,8 +558,11 @@ def apply_overrides(data: dict, overrides: list[str], source: str = "--set") -> 
         if not sep or not key:
             problems.append(("--set", "expected dotted.key=value", item))
             continue
+        parts = [p.strip() for p in key.split(".")]
+        if not all(parts):
+            problems.append(("--set", f"the dotted key {key!r} has an empty part; expected dotted.key=value, e.g. email.routing=direct", item))
+            continue
         node = data
-        parts = key.split(".")
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
@@ -467,19 +576,40 @@ def apply_overrides(data: dict, overrides: list[str], source: str = "--set") -> 
     return data
 
 
+_TYPE_MESSAGES = {
+    "model_type": "must be a table of keys (a [section] in TOML), not a single value",
+    "model_attributes_type": "must be a table of keys (a [section] in TOML), not a single value",
+    "finite_number": "must be a finite number (not inf or nan)",
+    "dict_type": "must be a table {key = value, ...}",
+}
+
+
+def _message(err: dict, field: str) -> str:
+    kind, msg, value = err["type"], err["msg"], err.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key; {MOVED[field]}" if field in MOVED else "unknown key"
+    if kind == "literal_error":
+        return f"must be one of {err['ctx']['expected']}"
+    if kind in _TYPE_MESSAGES:
+        return _TYPE_MESSAGES[kind]
+    msg = msg.removeprefix("Value error, ")
+    if isinstance(value, bool) and kind in ("int_type", "float_type"):
+        return f"{msg}, not true or false"
+    if kind == "int_type" and isinstance(value, float):
+        return f"{msg} (a whole number, without a decimal point)"
+    return msg
+
+
 def _validate(data: dict, source: str) -> Scenario:
+    problems: list = []
+    data = _scrub(data, "", problems)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = f"unknown key; {MOVED[field]}" if field in MOVED else "unknown key"
-            elif err["type"] == "literal_error":
-                msg = f"must be one of {err['ctx']['expected']}"
-            problems.append((field, msg, err.get("input")))
+            problems.append((field, _message(err, field), err.get("input", NO_VALUE)))
+    if problems:
         raise ScenarioError(source, problems) from None
     problems = consistency_problems(scenario)
     if problems:
@@ -490,7 +620,7 @@ def _validate(data: dict, source: str) -> Scenario:
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
     """Read, merge with its base, apply overrides, validate.  Raises :class:`ScenarioError`."""
     path = Path(path)
-    data = _read_toml(path.resolve())
+    data = _read_toml(path)
     data.setdefault("name", path.stem)
     data = apply_overrides(data, overrides or [], source=str(path))
     return _validate(data, str(path))
@@ -499,10 +629,140 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
 def load_scenario_text(text: str, overrides: list[str] | None = None, source: str = "<text>") -> Scenario:
     """Validate a scenario given as TOML text (handy in notebooks and tests)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, [("file", f"not valid TOML: {exc}", source)]) from None
     return _validate(apply_overrides(data, overrides or [], source=source), source)
+
+
+# ------------------------------------------------------------------------------------------ limits
+LIMITS: dict[str, int] = {
+    "people": 250_000,  # people in one run, gatekeepers included (the benchmarks go to 100,000)
+    "ties": 30_000_000,  # informal and reporting ties drawn while the organisation is built
+    "memberships": 30_000_000,  # members of mail lists and spaces, and the community draw (communities x candidates)
+    "items": 2_000_000,  # knowledge items expected over a run
+    "known_cells": 10_000_000_000,  # people x items expected: who knows what, one byte a cell
+    "decisions": 5_000_000,  # decisions expected over a run
+    "person_ticks": 1_000_000_000,  # people x ticks: the work of a run (100,000 x 500 is 5e7, about 20 minutes)
+    "queue_cells": 400_000_000,  # people x priority levels x hours kept (the unread counters); a hard limit of the model
+    "runs": 100_000,  # runs in one experiment: scenarios, sweep points or combinations x replications
+    "points": 10_000,  # sweep points: grid combinations, --lhs N, or the Sobol / Morris sample
+}
+"""Documented caps on what one run, or one experiment, may ask for (README, "Errors and limits").
+Besides these, a run whose main arrays are estimated to need more memory than the machine has is
+refused.  ``--allow-large`` (``allow_large=True``) lifts every cap but the hard ones."""
+
+HARD_LIMITS = ("queue_cells",)  # the model itself refuses more (sim.attention.MAX_RING_CELLS)
+
+_DRIVERS = {  # the fields that drive each figure, named in the error
+    "people": "organisation (departments x people_per_department, partners, customers, gatekeepers)",
+    "ties": "organisation.ties_within_department",
+    "memberships": "stream.communities",
+    "items": "knowledge (*_per_1000_per_tick x people x ticks)",
+    "known_cells": "knowledge (people x items)",
+    "decisions": "decisions (*_per_1000_per_tick x people x ticks)",
+    "person_ticks": "ticks",
+    "queue_cells": "email.expire_after_ticks / stream.feed_ttl_ticks",
+    "memory_bytes": "organisation / ticks (the run's arrays)",
+}
+
+_WHAT = {
+    "people": "people", "ties": "ties", "memberships": "list and space memberships", "items": "knowledge items",
+    "known_cells": "who-knows-what cells (people x items)", "decisions": "decisions", "person_ticks": "person-ticks (people x ticks)",
+    "queue_cells": "unread-queue counters (people x 3 levels x hours kept)", "memory_bytes": "bytes of memory",
+}
+
+
+def machine_memory() -> int | None:
+    """Physical memory of this machine in bytes (None where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def estimate(s: Scenario, department_sizes: list[int] | None = None, partners: int | None = None, customers: int | None = None,
+             file_ties: int | None = None) -> dict[str, int]:
+    """What one run of ``s`` will hold, estimated from the scenario alone (nothing is built).
+
+    For an imported organisation give its ``department_sizes`` and counts of ``partners`` and
+    ``customers`` (and for an edge list the ties in the file, ``file_ties``).  The figures are
+    deliberately rough upper estimates; they exist to refuse runs that would never finish or never
+    fit, with the figure, before anything is allocated.
+
+    >>> e = estimate(load_scenario_text('ticks = 100'))
+    >>> e["people"], e["ties"] < 2_000, e["items"] < 100
+    (381, True, True)
+    """
+    org, k, d = s.organisation, s.knowledge, s.decisions
+    generated = department_sizes is None
+    if generated:
+        department_sizes = [org.people_per_department] * len(org.departments)
+        partners, customers = org.partners, org.customers
+    partners, customers = int(partners or 0), int(customers or 0)
+    staff = int(sum(department_sizes)) + (1 if generated else 0)  # a generated organisation adds its CEO
+    externals = partners + customers
+    span = org.import_.span_of_control if org.import_ is not None and org.import_.edges is not None else org.span_of_control
+    leads = min(staff, staff // span + len(department_sizes) + 1)
+    bridges = set(s.gatekeepers.bridges)
+    upward = leads if not generated else min(leads, 1 + len(department_sizes) * sum(span**j for j in range(min(s.gatekeepers.upward_max_level, 12))))
+    gatekeepers = (upward if "upward" in bridges else 0) + (len(department_sizes) if "department" in bridges else 0) + len(bridges & {"partner", "customer"})
+    people = staff + externals + gatekeepers
+    if file_ties is not None:
+        ties = int(file_ties) + staff
+    else:
+        half = max(1, round(org.ties_within_department / 2)) if org.ties_within_department > 0 else 0
+        lattice = sum(m * min(half, m // 2) for m in department_sizes if m >= 2)
+        ties = lattice + round(staff * org.ties_across_departments / 2) + staff + externals * org.contacts_per_external + len(department_sizes)
+    ties += gatekeepers
+    candidates = staff + (externals if s.stream.externals_in_communities else 0)
+    memberships = 3 * staff + leads + s.stream.communities * candidates
+    items = math.ceil((k.market_signals_per_1000_per_tick * externals + (k.goals_per_1000_per_tick + k.process_per_1000_per_tick) * staff) / 1000 * s.ticks)
+    decisions = math.ceil((d.customer_issues_per_1000_per_tick * customers + d.market_opportunities_per_1000_per_tick * partners
+                           + d.internal_improvements_per_1000_per_tick * staff) / 1000 * s.ticks)
+    hours_kept = max(1, min(max(s.email.expire_after_ticks, s.stream.feed_ttl_ticks),
+                            s.ticks + max(s.email.delivery_delay_ticks, s.stream.delivery_delay_ticks) + 1))
+    queue_cells = 3 * hours_kept * people
+    groups = 1 + len(department_sizes) + leads + s.stream.communities
+    background = s.load.received_per_tick > 0
+    memory = (2 * people * items  # who knows what, grown by doubling
+              + 2 * 8 * groups * items  # when each group last got each item
+              + queue_cells * 4 * (3 if background else 1) + 8 * queue_cells // 3  # unread counters, tracked and background
+              + 64 * ties + 24 * memberships + 8 * s.stream.communities * candidates + 48 * decisions)
+    return {"people": people, "ties": int(ties), "memberships": int(memberships), "items": items, "known_cells": people * items,
+            "decisions": decisions, "person_ticks": people * s.ticks, "queue_cells": queue_cells, "memory_bytes": int(memory)}
+
+
+def limit_problems(figures: dict[str, int], allow_large: bool = False, memory: int | None = None) -> list[tuple[str, str, Any]]:
+    """One problem per figure above its cap (``LIMITS``; memory: the machine's, ``memory`` or
+    :func:`machine_memory`).  With ``allow_large`` only the hard limits are checked."""
+    problems = []
+    lift = "; make it smaller, or pass --allow-large (allow_large=True) to lift the cap"
+    for name, value in figures.items():
+        hard = name in HARD_LIMITS
+        if allow_large and not hard:
+            continue
+        if name == "memory_bytes":
+            cap = memory if memory is not None else machine_memory()
+            if cap is not None and value > cap:
+                problems.append((_DRIVERS[name], f"a run would need about {value / 2**30:,.1f} GiB of memory, more than this machine has "
+                                                 f"({cap / 2**30:,.1f} GiB){lift}", value))
+            continue
+        cap = LIMITS.get(name)
+        if cap is not None and value > cap:
+            how = "; shorten the time-to-live (this is the model's own limit)" if hard else lift
+            problems.append((_DRIVERS[name], f"a run would hold about {value:,} {_WHAT[name]}, above the cap of {cap:,}{how}", value))
+    return problems
+
+
+def check_limits(s: Scenario, source: str, allow_large: bool = False, **counts) -> dict[str, int]:
+    """Estimate ``s`` (:func:`estimate`, ``counts`` for imported organisations) and raise
+    :class:`LimitError` naming ``source`` when a figure is over its cap; returns the figures."""
+    figures = estimate(s, **counts)
+    problems = limit_problems(figures, allow_large)
+    if problems:
+        raise LimitError(source, problems)
+    return figures
 
 
 def scenario_hash(scenario: Scenario) -> str:

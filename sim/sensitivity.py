@@ -20,6 +20,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .errors import ExperimentError, InputError
+from .experiments import check_run_count
 from .scenario import load_scenario
 from .summary import METRICS
 from .sweeps import run_sweep
@@ -53,11 +55,19 @@ def _analyse(method: str, problem: dict, x: np.ndarray, y: np.ndarray, seed: int
 
 def run_sensitivity(path: Path, overrides: list[str], ranges: list[tuple[str, float, float]], method: str, samples: int,
                     replications: int, folder: Path, base_seed: int = 1, executor: str = "process", workers: int | None = None,
-                    scheduler: str | None = None, progress: bool = True, command: list[str] | None = None) -> pd.DataFrame:
+                    scheduler: str | None = None, progress: bool = True, command: list[str] | None = None,
+                    allow_large: bool = False) -> pd.DataFrame:
     """Sample, run, analyse; writes ``sensitivity.parquet`` and ``figures/sensitivity.png`` into
-    ``folder`` and returns the indices (one row per metric x parameter x index)."""
+    ``folder`` and returns the indices (one row per metric x parameter x index).  The sample size
+    (``samples`` x (D + 2) for Sobol, x (D + 1) for Morris) is checked against ``LIMITS["points"]``
+    before anything is drawn; a failed run raises :class:`sim.errors.ExperimentError`."""
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS} (got {method!r})")
+        raise InputError("--method", [("", f"must be one of {list(METHODS)}", method)])
+    if not ranges:
+        raise InputError("--range", [("", "needs at least one dotted.key=low:high", ranges)])
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
+        raise InputError("--samples", [("", "must be a whole number >= 1", samples)])
+    check_run_count(samples * (len(ranges) + (2 if method == "sobol" else 1)), "--samples", allow_large, what="points")
     base = load_scenario(path, overrides)
     names = [k for k, _, _ in ranges]
     problem = {"num_vars": len(ranges), "names": names, "bounds": [[lo, hi] for _, lo, hi in ranges]}
@@ -65,10 +75,12 @@ def run_sensitivity(path: Path, overrides: list[str], ranges: list[tuple[str, fl
     whole = {k for k in names if isinstance(_value(base.to_dict(), k), int) and not isinstance(_value(base.to_dict(), k), bool)}
     points = [{k: (int(round(v)) if k in whole else float(v)) for k, v in zip(names, row)} for row in x]
     x_used = np.array([[p[k] for k in names] for p in points], dtype=float)
-    exp = run_sweep(path, overrides, points, replications, folder, base_seed, executor, workers, scheduler, progress, command, kind=f"sensitivity-{method}")
+    exp = run_sweep(path, overrides, points, replications, folder, base_seed, executor, workers, scheduler, progress, command,
+                    kind=f"sensitivity-{method}", allow_large=allow_large)
     wide = exp.wide()
     if exp.failures:
-        raise RuntimeError(f"{len(exp.failures)} run(s) failed; indices need every sample point (see {folder / 'failures.json'})")
+        raise ExperimentError(f"{len(exp.failures)} run(s) failed; indices need every sample point (details in {folder / 'failures.json'})",
+                              exp.failures, folder)
     means = wide.replace([np.inf, -np.inf], base.ticks).groupby("point")[list(METRICS)].mean()
     order = [f"p{i:03d}" for i in range(len(points))]
     rows = []

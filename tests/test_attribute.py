@@ -222,6 +222,7 @@ def attributed(tmp_path_factory):
     return rc, out, args, b
 
 
+@pytest.mark.slow
 def test_attribute_writes_every_file_and_the_right_factors(attributed, capsys):
     rc, out, _, _ = attributed
     assert rc == 0
@@ -242,6 +243,7 @@ def test_attribute_writes_every_file_and_the_right_factors(attributed, capsys):
     assert "gatekeepers" in report and "| total (open_involved - email_gatekept) |" in report
 
 
+@pytest.mark.slow
 def test_main_effects_add_up_to_the_total_in_every_replication(attributed):
     _, out, _, _ = attributed
     runs = pd.read_parquet(out / "summary.parquet")
@@ -270,6 +272,7 @@ def test_main_effects_add_up_to_the_total_in_every_replication(attributed):
         assert effects.loc[("gatekeeper_backlog_peak", "gatekeepers"), "high"] < 0
 
 
+@pytest.mark.slow
 def test_the_reference_cell_is_scenario_a_with_the_replication_seed(attributed):
     _, out, _, b = attributed
     runs = pd.read_parquet(out / "summary.parquet").set_index(["point", "replication"])
@@ -282,6 +285,7 @@ def test_the_reference_cell_is_scenario_a_with_the_replication_seed(attributed):
         assert all(stored[k] == direct[k] or (np.isnan(stored[k]) and np.isnan(direct[k])) for k in METRICS), name
 
 
+@pytest.mark.slow
 def test_rerun_resumes_and_the_python_api_reads_the_same(attributed, capsys):
     import sim
 

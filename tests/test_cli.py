@@ -38,6 +38,7 @@ def test_run_writes_manifest_and_four_tables(tmp_path):
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temporary leftovers
 
 
+@pytest.mark.slow
 def test_reruns_in_separate_processes_are_bit_identical(tmp_path):
     args = ["run", SCENARIOS / "social_business.toml", "--seed", "11", *SMALL]
     a = orgsim(*args, "--out", tmp_path / "a", cwd=tmp_path)
@@ -49,6 +50,7 @@ def test_reruns_in_separate_processes_are_bit_identical(tmp_path):
     assert ma["scenario_hash"] == mb["scenario_hash"]
 
 
+@pytest.mark.slow
 def test_compare_replicates_and_writes_report_figures_and_summary(tmp_path, capsys):
     out = tmp_path / "cmp"
     rc = main(["compare", str(SCENARIOS / "email_gatekept.toml"), str(SCENARIOS / "social_business.toml"), "--out", str(out), "--replications", "3", "--executor", "serial", *SMALL])
@@ -77,6 +79,7 @@ def test_compare_replicates_and_writes_report_figures_and_summary(tmp_path, caps
         (["validate", "{s}/email_open.toml", "--set", "ticks=0"], "ticks: Input should be greater than or equal to 1 (got 0)"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_path, args, expected):
     args = [a.format(s=SCENARIOS) for a in args]
     r = orgsim(*args, cwd=tmp_path)
@@ -85,6 +88,7 @@ def test_bad_input_exits_2_with_one_line_per_problem_and_writes_nothing(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_bad_flags_are_refused_by_the_parser(tmp_path):
     r = orgsim("run", SCENARIOS / "email_open.toml", "--seed", "-4", cwd=tmp_path)
     assert r.returncode == 2 and "--seed: must be a whole number >= 0 (got '-4')" in r.stderr
@@ -92,6 +96,7 @@ def test_bad_flags_are_refused_by_the_parser(tmp_path):
     assert r.returncode == 2 and "invalid choice: 'fly'" in r.stderr
 
 
+@pytest.mark.slow
 def test_an_occupied_output_folder_is_refused(tmp_path):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "keep.txt").write_text("mine")
@@ -100,11 +105,13 @@ def test_an_occupied_output_folder_is_refused(tmp_path):
     assert sorted(p.name for p in (tmp_path / "busy").iterdir()) == ["keep.txt"]
 
 
+@pytest.mark.slow
 def test_validate_accepts_every_shipped_scenario(tmp_path):
     r = orgsim("validate", *sorted(SCENARIOS.glob("*.toml")), cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.count(": ok (") == 9
 
 
+@pytest.mark.slow
 def test_a_broken_org_chart_is_named_with_row_and_field(tmp_path):
     chart = tmp_path / "chart.csv"
     chart.write_text("id,manager_id,department,role\nceo,,board,executive\na,ceo,ops,employee\nb,zz,ops,employee\n")

@@ -28,6 +28,7 @@ def test_seeds_come_from_one_base_seed():
     assert len(set(seeds)) == 5 and seeds == replication_seeds(7, 5) and seeds[:3] == replication_seeds(7, 3)
 
 
+@pytest.mark.slow
 def test_serial_and_process_pool_give_identical_results(tmp_path):
     a = run_experiment(scenarios(), 3, tmp_path / "serial", executor="serial", progress=False)
     b = run_experiment(scenarios(), 3, tmp_path / "pool", executor="process", workers=2, progress=False)
@@ -39,6 +40,7 @@ def test_serial_and_process_pool_give_identical_results(tmp_path):
                 pd.read_parquet(tmp_path / "pool" / "runs" / key / f"{table}.parquet"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_an_interrupted_experiment_resumes_without_loss_or_duplicates(tmp_path):
     whole = run_experiment(scenarios(), 4, tmp_path / "whole", executor="serial", progress=False)
     part = tmp_path / "part"
@@ -55,6 +57,7 @@ def test_an_interrupted_experiment_resumes_without_loss_or_duplicates(tmp_path):
     assert sorted(p.name for p in (part / "runs" / "social_business").iterdir() if not p.name.startswith(".")) == [f"rep-00{i}" for i in range(4)]
 
 
+@pytest.mark.slow
 def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, monkeypatch, capsys):
     real = experiments.execute
 
@@ -78,6 +81,7 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(tmp_path, monkeypatch, c
     assert not (out / "failures.json").exists() and len(list((out / "runs").glob("*/rep-*"))) == 4
 
 
+@pytest.mark.slow
 def test_common_random_numbers_make_identical_scenarios_differ_by_exactly_zero(tmp_path):
     a = small("email_open", *FAST)
     b = a.model_copy(update={"name": "email_open_again"})
@@ -94,6 +98,7 @@ def test_interval_matches_the_t_formula():
     assert np.isnan(interval(np.array([5.0]))[1]) and interval(np.array([np.inf, 1.0, 3.0]))[0] == 2.0
 
 
+@pytest.mark.slow
 def test_a_changed_scenario_is_not_mixed_into_an_old_experiment(tmp_path, capsys):
     out = tmp_path / "exp"
     base = ["compare", str(SCENARIOS / "email_open.toml"), "--replications", "1", "--executor", "serial", "--out", str(out), "--quiet", *[x for f in FAST for x in ("--set", f)]]

@@ -14,6 +14,7 @@ from sim.routing import Router
 from .conftest import bare, small
 
 
+@pytest.mark.slow
 def test_a_mail_to_the_company_and_a_post_to_the_company_reach_the_same_share_at_the_same_cost():
     """Only the origins share, always to the whole company; equal background load on both sides."""
     common = ["knowledge.process_per_1000_per_tick=0.55", "people.read_only_share=1.0", "knowledge.audience={company=1.0}",
@@ -53,6 +54,7 @@ def test_a_named_switch_lets_mentions_bypass_the_assistant():
     assert router.address(employee, ceo, MessageKind.ASK, 0, 0, Channel.EMAIL)[0, READER] == org.assistant[ceo]
 
 
+@pytest.mark.slow
 def test_a_filtered_request_is_sent_again_and_its_decision_closes():
     lossy = ["gatekeepers.filter_share=0.3", "ticks=600"]
     d = run_scenario(small("email_gatekept", *lossy, "decisions.max_follow_ups=8"), seed=2).tables()["decisions"]
@@ -65,6 +67,7 @@ def test_a_filtered_request_is_sent_again_and_its_decision_closes():
     assert early["decided_tick"].notna().mean() < settled["decided_tick"].notna().mean() - 0.1
 
 
+@pytest.mark.slow
 def test_non_adopters_know_at_least_what_they_know_without_a_stream():
     """Averaged over three seeds: single runs differ by up to a third either way."""
     known_half, known_off = [], []
@@ -79,6 +82,7 @@ def test_non_adopters_know_at_least_what_they_know_without_a_stream():
     assert np.mean(known_half) >= 0.95 * np.mean(known_off)
 
 
+@pytest.mark.slow
 def test_pr_only_customers_learn_no_internal_items():
     t = run_scenario(small("pr_only", "ticks=600"), seed=1).tables()
     k = t["knowledge"]
@@ -88,12 +92,14 @@ def test_pr_only_customers_learn_no_internal_items():
     assert market["coverage_customers"].max() > 0  # what is meant for them still reaches them
 
 
+@pytest.mark.slow
 def test_a_leak_share_lets_internal_items_out():
     t = run_scenario(small("pr_only", "ticks=600", "knowledge.leak_share=1.0"), seed=1).tables()
     k = t["knowledge"]
     assert k[k["kind"].isin(["goal", "process"])]["coverage_customers"].max() > 0
 
 
+@pytest.mark.slow
 def test_escalation_owners_spread_over_levels():
     d = run_scenario(small("email_gatekept", "ticks=600"), seed=1).tables()["decisions"]
     levels = d["owner_level"].value_counts(normalize=True)
@@ -101,6 +107,7 @@ def test_escalation_owners_spread_over_levels():
     assert set(d["scope"]) == {"team", "department", "cross"}
 
 
+@pytest.mark.slow
 def test_newest_first_reading_under_load_gives_heavy_tailed_waits():
     """One reader, Poisson arrivals at 90 % of capacity, a long time-to-live: the waits of what is
     read have a tail far heavier than the exponential of a FIFO queue at the same load."""
@@ -123,6 +130,7 @@ def test_newest_first_reading_under_load_gives_heavy_tailed_waits():
     assert np.percentile(waits, 99.9) > 50 * max(np.median(waits), 1)
 
 
+@pytest.mark.slow
 def test_participation_inequality_concentrates_posts():
     """Read-only people and heavy-tailed activity: many users never post and the top tenth make a
     larger share of the posts than when everyone is alike."""
@@ -150,6 +158,7 @@ def test_reading_waits_on_priority_not_on_channel():
     assert sorted(first[:, CHANNEL].tolist()) == [Channel.EMAIL, Channel.STREAM]
 
 
+@pytest.mark.slow
 def test_assistants_screen_the_mail_addressed_to_whom_they_guard():
     """Background addressed to an executive passes their assistant first: the assistant's queue is
     real work, and what the assistant filters out never reaches the executive."""

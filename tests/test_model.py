@@ -25,6 +25,7 @@ def assert_same_tables(a, b):
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_tables_and_other_seeds_differ():
     s = small("change_programme", "ticks=400", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200")
     a, b, c = tables_of(s, seed=5), tables_of(s, seed=5), tables_of(s, seed=6)
@@ -50,6 +51,7 @@ def test_nothing_spreads_when_nobody_reads():
 
 
 @pytest.mark.parametrize("name", ["email_gatekept", "social_business", "change_programme"])
+@pytest.mark.slow
 def test_decision_and_timeseries_invariants(name):
     s = small(name)
     model = run_scenario(s)
@@ -77,6 +79,7 @@ def bass(t, p, q):
     return (1 - e) / (1 + (q / p) * e)
 
 
+@pytest.mark.slow
 def test_adoption_follows_the_bass_curve():
     p, q = 0.004, 0.04
     s = bare("", "organisation.people_per_department=500", "stream.enabled=true", f"adoption.training_p={p}", f"adoption.imitation_q={q}", "ticks=250")
@@ -88,6 +91,7 @@ def test_adoption_follows_the_bass_curve():
     assert abs(peak - math.log(q / p) / (p + q)) < 15
 
 
+@pytest.mark.slow
 def test_a_no_social_at_work_policy_slows_adoption():
     base = ["organisation.people_per_department=300", "stream.enabled=true", "adoption.initial_share=0.02", "adoption.training_p=0.001", "adoption.imitation_q=0.03", "ticks=300"]
     open_ = tables_of(bare("", *base))["timeseries"]["adoption_share"]
@@ -100,12 +104,14 @@ def headlines(name, *overrides, seeds=(1, 2)):
     return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
 
 
+@pytest.mark.slow
 def test_gatekeepers_slow_decisions():
     gated, open_ = headlines("email_gatekept"), headlines("email_open")
     assert gated["decision_latency_median"] > 1.15 * open_["decision_latency_median"]
     assert gated["gatekeeper_backlog_peak"] > 0 == open_["gatekeeper_backlog_peak"]
 
 
+@pytest.mark.slow
 def test_a_wider_stream_audience_spreads_knowledge_further():
     """Where stream users share with the whole company (a named field), knowledge spreads further."""
     same, wide = headlines("social_business"), headlines("social_business", "knowledge.stream_audience={company=1.0}")
@@ -113,6 +119,7 @@ def test_a_wider_stream_audience_spreads_knowledge_further():
         assert wide[f"{kind}_coverage_employees"] > same[f"{kind}_coverage_employees"] + 0.2
 
 
+@pytest.mark.slow
 def test_with_starved_feed_attention_email_wins():
     starved = headlines("social_business", "stream.feed_attention_share=0.2")
     same_org_on_email = headlines("social_business", "stream.feed_attention_share=0.2", "stream.enabled=false")
@@ -120,6 +127,7 @@ def test_with_starved_feed_attention_email_wins():
         assert same_org_on_email[f"{kind}_coverage_employees"] > 2 * starved[f"{kind}_coverage_employees"]
 
 
+@pytest.mark.slow
 def test_when_adoption_collapses_people_know_what_email_users_know():
     seeds = (1, 2, 3, 4)  # a single run's coverage varies by about 0.05
     collapsed = headlines("social_business", "adoption.abandon_rate=0.05", seeds=seeds)
@@ -128,6 +136,7 @@ def test_when_adoption_collapses_people_know_what_email_users_know():
     assert abs(collapsed["process_coverage_employees"] - on_email["process_coverage_employees"]) < 0.05
 
 
+@pytest.mark.slow
 def test_change_programme_phases_gatekeepers_out_and_delegates():
     s = small("change_programme", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200", "decisions.delegate_from_tick=200")
     model = run_scenario(s)

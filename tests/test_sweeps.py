@@ -71,6 +71,7 @@ def test_invalid_points_stop_the_sweep_before_anything_runs(tmp_path):
     assert rc == 2 and not out.exists()
 
 
+@pytest.mark.slow
 def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(tmp_path):
     args = ["sweep", str(SCENARIOS / "email_gatekept.toml"), "--grid", "gatekeepers.capacity_per_tick=1,2,4,8", "--replications", "3",
             "--executor", "serial", "--quiet", *SETS, "--set", "ticks=400"]
@@ -91,6 +92,7 @@ def test_a_killed_sweep_resumes_with_nothing_lost_or_duplicated(tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(killed / "summary.parquet"), pd.read_parquet(tmp_path / "clean" / "summary.parquet"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_sobol_finds_the_field_that_matters_and_not_the_one_that_cannot(tmp_path):
     # in an e-mail-only world the stream's attention cannot matter; the gatekeepers' capacity does
     ranges = parse_ranges(["gatekeepers.capacity_per_tick=0.5:8", "stream.feed_attention_share=0.1:1"])
@@ -102,6 +104,7 @@ def test_sobol_finds_the_field_that_matters_and_not_the_one_that_cannot(tmp_path
     assert len(list((tmp_path / "sobol" / "runs").glob("*.parquet"))) == 8 * (2 + 2)
 
 
+@pytest.mark.slow
 def test_morris_runs_through_the_cli(tmp_path, capsys):
     out = tmp_path / "morris"
     rc = main(["sensitivity", str(SCENARIOS / "social_business.toml"), "--method", "morris", "--range", "stream.feed_attention_share=0.1:1",
@@ -111,6 +114,7 @@ def test_morris_runs_through_the_cli(tmp_path, capsys):
     assert set(result["index"]) == {"mu_star", "mu_star_conf", "sigma"}
 
 
+@pytest.mark.slow
 def test_serial_process_pool_and_dask_give_identical_results(tmp_path):
     scenarios = [small("email_gatekept", *FAST), small("social_business", *FAST)]
     results = {ex: run_experiment(scenarios, 2, tmp_path / ex, executor=ex, workers=2, progress=False).summary() for ex in ("serial", "process", "dask")}
@@ -118,6 +122,7 @@ def test_serial_process_pool_and_dask_give_identical_results(tmp_path):
     pd.testing.assert_frame_equal(results["serial"], results["dask"], check_exact=True)
 
 
+@pytest.mark.slow
 def test_runs_go_to_an_existing_scheduler_by_flag_or_environment(tmp_path, monkeypatch):
     from distributed import LocalCluster
 
@@ -132,6 +137,7 @@ def test_runs_go_to_an_existing_scheduler_by_flag_or_environment(tmp_path, monke
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name / "summary.parquet"), ref, check_exact=True)
 
 
+@pytest.mark.slow
 def test_python_api_for_notebooks(tmp_path):
     import sim
 
@@ -142,6 +148,7 @@ def test_python_api_for_notebooks(tmp_path):
     assert list(runs["attention.reading_minutes_per_tick"]) == [4, 12] and "decision_latency_median" in runs
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clean_error(tmp_path, capsys):
     rc = main(["compare", str(SCENARIOS / "email_open.toml"), "--replications", "1", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "x"), "--quiet", *SETS])
     assert rc == 2 and "--scheduler: cannot reach a dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err

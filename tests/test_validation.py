@@ -17,6 +17,7 @@ FAST = ["ticks=1500"]
 
 
 @pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.slow
 def test_each_case_passes_at_ci_size(case):
     checks, _ = run_cases([case], quick=True)
     assert checks and all(c.passed for c in checks), [(c.quantity, c.simulated, c.theory, c.tolerance) for c in checks]
@@ -28,6 +29,7 @@ def test_theory_helpers():
     assert queue_length(0.2, 1.0) == pytest.approx(0.2 * 1.8 / 1.6)
 
 
+@pytest.mark.slow
 def test_other_rates_set_from_the_command_line_still_pass():
     checks, _ = run_cases(["V4"], quick=True, overrides=["gatekeepers.capacity_per_tick=0.9", "knowledge.market_signals_per_1000_per_tick=6.0"])
     assert all(c.passed for c in checks) and checks[0].theory == pytest.approx(queue_length(0.3, 0.9))
@@ -38,12 +40,14 @@ def failed(case, overrides=FAST, replications=6):
     return [c.quantity for c in checks if not c.passed]
 
 
+@pytest.mark.slow
 def test_a_gatekeeper_that_ignores_its_capacity_fails_v4(monkeypatch):
     real = model_module.OrgModel._budgets
     monkeypatch.setattr(model_module.OrgModel, "_budgets", lambda self: real(self) + self.is_gatekeeper)
     assert "mean queue L at the gatekeeper" in failed("V4")
 
 
+@pytest.mark.slow
 def test_an_off_by_one_tick_in_delivery_fails_v4(monkeypatch):
     real = routing.Router.forward
 
@@ -59,6 +63,7 @@ def test_an_off_by_one_tick_in_delivery_fails_v4(monkeypatch):
     assert "Little: L - lambda W on the logged backlog" in broken and "mean queue L at the gatekeeper" not in broken
 
 
+@pytest.mark.slow
 def test_imitation_that_ignores_the_share_of_users_fails_v3(monkeypatch):
     real = adoption.Adoption.step
 
@@ -73,6 +78,7 @@ def test_imitation_that_ignores_the_share_of_users_fails_v3(monkeypatch):
     assert failed("V3", overrides=[], replications=4)
 
 
+@pytest.mark.slow
 def test_check_command_exit_codes(monkeypatch, capsys):
     assert main(["check", "--quick", "--case", "V5"]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
@@ -91,6 +97,7 @@ def _late_mail(monkeypatch):
     monkeypatch.setattr(email.Mail, "_queue", late)
 
 
+@pytest.mark.slow
 def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
     _late_mail(monkeypatch)
     checks, _ = run_cases(["V6"], quick=True)
@@ -98,6 +105,7 @@ def test_a_tick_late_delivery_breaks_the_deterministic_broadcast(monkeypatch):
     assert [c.passed for c in checks] == [False, False, True, True]
 
 
+@pytest.mark.slow
 def test_a_send_capacity_that_is_not_enforced_fails_v6(monkeypatch):
     def release_all(self, now):
         rows, self.outbox = self.outbox, self.outbox[:0]
@@ -109,18 +117,21 @@ def test_a_send_capacity_that_is_not_enforced_fails_v6(monkeypatch):
     assert [c.passed for c in checks] == [True, True, True, False]
 
 
+@pytest.mark.slow
 def test_routing_that_ignores_the_hierarchy_fails_v7(monkeypatch):
     monkeypatch.setattr(routing.Router, "logical_next", lambda self, frm, target, channel: np.asarray(target, np.int64).copy())
     checks, _ = run_cases(["V7"], quick=True, replications=4)
     assert not checks[0].passed and checks[0].simulated < 0.1  # only mail to or from the top
 
 
+@pytest.mark.slow
 def test_gossip_that_is_a_tick_slow_per_round_fails_v2(monkeypatch):
     _late_mail(monkeypatch)
     checks, _ = run_cases(["V2"], quick=True, overrides=["ticks=600"])
     assert not checks[0].passed and not checks[1].passed  # twice the rounds at both sizes
 
 
+@pytest.mark.slow
 def test_a_feed_that_ignores_attention_fails_v1(monkeypatch):
     monkeypatch.setattr(model_module.OrgModel, "_budgets", lambda self: np.full(self.org.n, 10**9))
     checks, _ = run_cases(["V1"], quick=True, overrides=["ticks=400"])
