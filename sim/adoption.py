@@ -1,6 +1,14 @@
-"""Who uses the stream: Bass-style adoption among eligible people (training p, imitation q times the
-share of visible users, abandonment).  A "not during work" policy makes use less visible, which
-slows imitation (``restricted_attention_factor``)."""
+"""Who uses the stream: adoption as behaviour, not a date.
+
+Each tick an eligible non-user starts with chance ``1 - exp(-(p + q v (s + e m)))``: training ``p``;
+imitation ``q`` times how visible use is (``v``: 1, or ``restricted_attention_factor`` under a "not
+during work" policy) times the share ``s`` of eligible people who use it, plus ``e``
+(``manager_example``) if their own manager posted on the stream within the usefulness window
+(``m`` = 1).  A user stays while the stream is useful to them: one who learned no new item on it and
+got no message about a decision of theirs for ``usefulness_window_ticks`` drifts back to email with
+``drift_rate`` per tick (and anyone leaves with ``abandon_rate``).  So adoption plateaus where
+usefulness holds it, lower when managers stay away or a policy hides the stream.
+"""
 
 from __future__ import annotations
 
@@ -22,28 +30,61 @@ class Adoption:
         else:
             codes = [org.department_names.index(d) for d in adoption_cfg.eligible_departments if d in org.department_names]
             self.eligible = internal & np.isin(org.department, codes)
+        if not adoption_cfg.managers_participate:
+            from .organisation import Role
+
+            self.eligible &= ~np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE))
+        self.last_useful = np.zeros(org.n, np.int64)  # last tick the stream gave each person something
+        self.last_post = np.full(org.n, -(10**9), np.int64)  # last tick each person posted (set by the stream)
         self.live = False
+        # tick the stream goes live: the scenario's, unless the timeline launches it (then None until then)
+        self.launch_at: int | None = stream_cfg.launch_tick if stream_cfg.enabled else None
+        self.initial_share = adoption_cfg.initial_share
 
     def share(self) -> float:
         return float(self.adopted[self.eligible].mean()) if self.eligible.any() else 0.0
 
     def step(self, now: int) -> None:
         cfg, a = self.cfg, self.a
-        if not cfg.enabled or now < cfg.launch_tick:
+        if self.launch_at is None or now < self.launch_at:
             return
         if not self.live:
             self.live = True
-            self.adopted[:] = self.eligible & (self.rng.random(self.org.n) < a.initial_share)
+            self.adopted |= self.eligible & (self.rng.random(self.org.n) < self.initial_share)  # trained earlier stay
+            self.last_useful[:] = now  # a fresh start: everyone gets the window to find it useful
             ext = self.org.is_external() & self.in_a_space
             self.adopted |= ext & (self.rng.random(self.org.n) < a.externals_initial_share)
             return
         visible = cfg.restricted_attention_factor if cfg.policy == "restricted" else 1.0
-        p_adopt = 1.0 - np.exp(-(a.training_p + a.imitation_q * self.share() * visible))
+        window = now - a.usefulness_window_ticks
+        boss = self.org.manager
+        example = (boss >= 0) & (self.last_post[np.maximum(boss, 0)] >= window)
+        p_adopt = 1.0 - np.exp(-(a.training_p + a.imitation_q * visible * (self.share() + a.manager_example * example)))
+        p_leave = 1.0 - np.exp(-(a.abandon_rate + a.drift_rate * (self.last_useful < window)))
         u = self.rng.random(self.org.n)
         joins = self.eligible & ~self.adopted & (u < p_adopt)
-        leaves = self.eligible & self.adopted & (u < 1.0 - np.exp(-a.abandon_rate))
+        leaves = self.eligible & self.adopted & (u < p_leave)
+        self.last_useful[joins] = now  # a newcomer gets the window too
         self.adopted |= joins
         self.adopted &= ~leaves
+
+    def launch(self, now: int, pilot_share: float | None = None) -> None:
+        """Go live at ``now`` (an intervention), with ``pilot_share`` of eligible people using it."""
+        self.launch_at = now
+        if pilot_share is not None:
+            self.initial_share = pilot_share
+
+    def note_useful(self, person: np.ndarray, now: int) -> None:
+        """The stream just gave these people something: an item new to them, a decision message."""
+        self.last_useful[person] = now
+
+    def train(self, who: np.ndarray, share: float, rng: np.random.Generator, now: int) -> int:
+        """A training push: each eligible non-user among ``who`` (a mask) starts with chance ``share``.
+        Returns how many started."""
+        joins = who & self.eligible & ~self.adopted & (rng.random(self.org.n) < share)
+        self.last_useful[joins] = now
+        self.adopted |= joins
+        return int(joins.sum())
 
     def users(self) -> np.ndarray:
         """Who reads and writes on the stream now (adopted, in a space, stream live)."""

@@ -14,6 +14,8 @@ Follow-ups and deadlines are the decision desk's (:mod:`sim.decision_desk`).
 
 from __future__ import annotations
 
+import numpy as np
+
 import mesa
 
 from .messages import MessageKind
@@ -89,7 +91,11 @@ class Person(mesa.Agent):
         self.model.communicate(self.index, [decision.owner], MessageKind.INPUT, decision, now)
 
     def decide(self, decision: Decision, now: int) -> None:
+        """Take the decision with what the owner and the contributors know now (its quality)."""
         decision.decided = now
+        if len(decision.relevant):
+            people = np.array(sorted(decision.received | {decision.owner}), np.int64)
+            decision.quality = float(self.model.knowledge.known[np.ix_(people, decision.relevant)].any(axis=0).mean())
         self.model.decision_desk.closed += 1
 
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 import numpy as np
 
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision
+from .knowledge import ItemKind
 from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, TARGET, MessageKind
 from .organisation import Role
 
@@ -39,6 +40,7 @@ class DecisionDesk:
         self.decisions: list[Decision] = []
         self.open: list[Decision] = []
         self.closed = 0
+        self.ownership: str | None = None  # set by an intervention (delegate / escalate); else the scenario's
         self.given_up = 0
         self.participant_keys = np.empty(0, np.int64)  # sorted decision_id * n + person, owners and holders
         self.inputs_due: dict[int, list[tuple[int, Decision]]] = defaultdict(list)
@@ -51,12 +53,13 @@ class DecisionDesk:
     # ------------------------------------------------------------------ new decisions
     def arise(self, now: int) -> None:
         d, m = self.cfg, self.model
-        ownership = "involved" if d.delegate_from_tick is not None and now >= d.delegate_from_tick else d.ownership
+        ownership = self.ownership or ("involved" if d.delegate_from_tick is not None and now >= d.delegate_from_tick else d.ownership)
         for kind, rate in self.rates.items():
             for _ in range(self.rng.poisson(rate) if rate > 0 else 0):
                 originator, holders, scope = draw_decision(self.org, kind, d.inputs_per_decision, d.scope_shares, self.rng, self.staff_by_dept, self._team_members)
                 owner = choose_owner(self.org, originator, holders, ownership)
                 dec = Decision(len(self.decisions), kind, originator, owner, holders, now, scope=scope)
+                dec.relevant = self._relevant_items(dec, now)
                 dec.space = self._thread_space([originator, owner, *holders])
                 dec.involved.add(originator)
                 dec.given.add(originator)
@@ -82,8 +85,29 @@ class DecisionDesk:
         size = g.size()
         return max(counts, key=lambda s: (counts[s], -size[s], -s))
 
+    def _relevant_items(self, dec: Decision, now: int) -> np.ndarray:
+        """The knowledge the decision needs (``decisions.relevant_items_per_kind``): the latest goals,
+        the latest process know-how of each holder's department, and for customer issues and market
+        opportunities the latest market signals that concern the anchor's department."""
+        kb, k, org = self.model.knowledge, self.cfg.relevant_items_per_kind, self.org
+        if k == 0:
+            return np.empty(0, np.int64)
+        parts = [kb.latest(ItemKind.GOAL, now, k)]
+        for d in sorted({int(org.department[h]) for h in dec.holders if org.department[h] >= 0}):
+            parts.append(kb.latest(ItemKind.PROCESS, now, k, home=d))
+        if dec.kind != DecisionKind.INTERNAL_IMPROVEMENT:
+            anchor = dec.originator if org.department[dec.originator] >= 0 else int(org.manager[dec.originator])
+            parts.append(kb.latest(ItemKind.MARKET, now, k, home=int(org.department[anchor])))
+        return np.unique(np.concatenate(parts)).astype(np.int64)
+
     def schedule_input(self, holder: int, decision: Decision, now: int) -> None:
+        """The holder produces the input after an exponential effort (``input_effort_ticks``),
+        shortened by ``knowing_saves_share`` times the share of the decision's process know-how the
+        holder knows."""
         effort = self.rng.exponential(self.cfg.input_effort_ticks) if self.cfg.input_effort_ticks > 0 else 0.0
+        process = decision.relevant[self.model.knowledge.kind[decision.relevant] == ItemKind.PROCESS]
+        if len(process) and effort > 0:
+            effort *= 1.0 - self.cfg.knowing_saves_share * self.model.knowledge.known[holder, process].mean()
         self.inputs_due[now + int(round(effort))].append((holder, decision))
 
     # ------------------------------------------------------------------ reading

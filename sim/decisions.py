@@ -71,6 +71,8 @@ class Decision:
     follow_ups: int = 0
     gatekeepers_passed: int = 0
     messages_used: int = 0
+    relevant: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # knowledge items it needs
+    quality: float | None = None  # share of ``relevant`` the owner and contributors knew when it was taken
 
     @property
     def is_open(self) -> bool:
@@ -108,6 +110,8 @@ class Decision:
             "people_involved": len(self.involved),
             "gatekeepers_passed": self.gatekeepers_passed,
             "messages_used": self.messages_used,
+            "relevant_items": len(self.relevant),
+            "quality": self.quality,
         }
 
 

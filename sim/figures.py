@@ -17,7 +17,7 @@ from scipy import stats
 
 from .experiments import Experiment
 
-__all__ = ["comparison_figures", "network_figure"]
+__all__ = ["comparison_figures", "network_figure", "intervention_marks", "mark_interventions"]
 
 
 def _stack(frames: list[pd.DataFrame], column: str) -> np.ndarray:
@@ -42,10 +42,35 @@ def _save(fig: Figure, path: Path) -> str:
     return str(path)
 
 
+def intervention_marks(exp: Experiment, order: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """Per scenario, its interventions as (tick, words), from the scenarios the runs used."""
+    from .interventions import Intervention, describe
+
+    marks = {}
+    for name in order:
+        spec = next((s for s in exp.specs if s.name == name), None)
+        entries = (spec.scenario.get("interventions") or []) if spec is not None else []
+        ivs = [Intervention.model_validate(e, strict=False) for e in entries]
+        if ivs:
+            marks[name] = [(iv.tick, describe(iv)) for iv in ivs]
+    return marks
+
+
+def mark_interventions(ax, marks: dict[str, list[tuple[int, str]]], colors: dict[str, str]) -> None:
+    """Dashed vertical lines at each scenario's interventions, labelled at the top of the axes."""
+    for name, entries in marks.items():
+        for tick, words in entries:
+            ax.axvline(tick, color=colors.get(name, "grey"), ls="--", lw=0.9, alpha=0.8)
+            ax.annotate(words, (tick, 1.0), xycoords=("data", "axes fraction"), rotation=90, fontsize=6,
+                        va="top", ha="right", color=colors.get(name, "grey"))
+
+
 def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[str]:
-    """Diffusion curves, decision-latency ECDFs, backlog and adoption over time; returns the paths."""
+    """Diffusion curves, decision-latency ECDFs, backlog and adoption over time, with each
+    scenario's interventions marked on the time axes; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     colors = {name: f"C{i}" for i, name in enumerate(order)}
+    marks = intervention_marks(exp, order)
     series = {name: exp.tables(name, "timeseries") for name in order}
     series = {k: v for k, v in series.items() if v}
     paths = []
@@ -60,6 +85,7 @@ def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[
             _band(ax, np.arange(runs.shape[1]), runs, name, colors[name])
         ax.set_title(f"{kind} knowledge")
         ax.set_xlabel("tick (working hour)")
+        mark_interventions(ax, marks, colors)
     axes[0].set_ylabel("mean share of employees informed")
     axes[0].legend(loc="upper left", fontsize=8)
     fig.suptitle("Knowledge diffusion (mean over items born so far, 95 % band over replications)")
@@ -91,6 +117,7 @@ def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[
         ax.set_title(title)
         ax.set_xlabel("tick (working hour)")
         ax.set_ylabel("messages")
+        mark_interventions(ax, marks, colors)
     axes[0].legend(fontsize=8)
     fig.suptitle("Load: backlog over time")
     paths.append(_save(fig, folder / "backlog.png"))
@@ -105,6 +132,7 @@ def comparison_figures(exp: Experiment, order: list[str], folder: Path) -> list[
         ax.set_ylim(0, 1.02)
         ax.set_xlabel("tick (working hour)")
         ax.set_ylabel("share of eligible people on the stream")
+        mark_interventions(ax, marks, colors)
         ax.set_title("Stream adoption")
         ax.legend(fontsize=8)
         paths.append(_save(fig, folder / "adoption.png"))

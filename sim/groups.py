@@ -67,8 +67,12 @@ class Groups:
         return mine[self.is_space[mine]]
 
 
-def build_groups(org: Organisation, stream_cfg, rng: np.random.Generator) -> Groups:
-    """Company, departments, teams and communities; gatekeepers belong to none (screening is their job)."""
+def build_groups(org: Organisation, stream_cfg, rng: np.random.Generator, externals_join: tuple[Role, ...] | None = None) -> Groups:
+    """Company, departments, teams and communities; gatekeepers belong to none (screening is their job).
+
+    ``externals_join`` (roles) overrides ``stream.externals_in_communities``: which externals join the
+    communities.  The draws are the same whoever joins, so opening communities later (an
+    intervention) rebuilds the same groups with the externals added."""
     internal = np.flatnonzero((org.department >= 0) & (org.role != Role.GATEKEEPER))
     external = np.flatnonzero(org.department < 0)
     names, kinds, spaces, rows, cols = [], [], [], [], []
@@ -105,9 +109,11 @@ def build_groups(org: Organisation, stream_cfg, rng: np.random.Generator) -> Gro
             codes = [org.department_names.index(d) for d in stream_cfg.community_departments if d in org.department_names]
             pool = internal[np.isin(org.department[internal], codes)]
         inside = rng.random((c, len(pool))) < stream_cfg.community_membership_share
-        if stream_cfg.externals_in_communities and len(external):
+        join = (Role.PARTNER, Role.CUSTOMER) if stream_cfg.externals_in_communities else () if externals_join is None else externals_join
+        if join and len(external):
             ext = rng.random((c, len(external))) < stream_cfg.community_membership_share
             ext[rng.integers(0, c, len(external)), np.arange(len(external))] = True  # each in one at least
+            ext &= np.isin(org.role[external], join)[None, :]
         else:
             ext = np.zeros((c, len(external)), bool)
         for k in range(c):

@@ -37,6 +37,7 @@ class KnowledgeBook:
         self.kind = np.empty(0, np.int8)
         self.origin = np.empty(0, np.int32)
         self.born = np.empty(0, np.int32)
+        self.home = np.empty(0, np.int32)  # department an item is relevant to; -1: all staff (goals)
         self.known = np.zeros((org.n, capacity), bool)
         self.count = np.zeros((capacity, self.n_groups), np.int64)
         self.known_by_kind = np.zeros((len(ItemKind), self.n_groups), np.int64)  # sum of counts per kind
@@ -80,9 +81,35 @@ class KnowledgeBook:
         self.kind = np.concatenate([self.kind, kinds])
         self.origin = np.concatenate([self.origin, origins])
         self.born = np.concatenate([self.born, np.full(len(kinds), now, np.int32)])
+        self.home = np.concatenate([self.home, self.home_department(kinds, origins)])
         self.items_by_kind += np.bincount(kinds, minlength=len(ItemKind))
         self.learn(origins, ids, now)
         return origins, ids
+
+    def home_department(self, kinds: np.ndarray, origins: np.ndarray) -> np.ndarray:
+        """Whom an item concerns (assumption): a goal, all staff (-1); process know-how, the origin's
+        department; a market signal, the department of the external's internal contact (sales for
+        resellers, support for customers)."""
+        org = self.org
+        home = org.department[origins].astype(np.int32)
+        market = kinds == ItemKind.MARKET
+        home[market] = org.department[org.manager[origins[market]]]
+        home[kinds == ItemKind.GOAL] = -1
+        return home
+
+    def relevant(self, person: np.ndarray, item: np.ndarray) -> np.ndarray:
+        """Whether each item concerns each person (pairs): goals concern all internal staff, the
+        rest the people of their home department."""
+        home = self.home[item]
+        return self.internal[person] & ((home < 0) | (home == self.org.department[person]))
+
+    def latest(self, kind: ItemKind, before: int, count: int, home: int | None = None) -> np.ndarray:
+        """The ``count`` most recent items of ``kind`` born before tick ``before`` (of ``home``
+        department when given): what is current when a decision arises."""
+        pick = (self.kind == kind) & (self.born < before)
+        if home is not None:
+            pick &= self.home == home
+        return np.flatnonzero(pick)[-count:] if count > 0 else np.empty(0, np.int64)
 
     def learn(self, person: np.ndarray, item: np.ndarray, now: int) -> tuple[np.ndarray, np.ndarray]:
         """Mark (person, item) pairs as known; returns the pairs that were new (each once)."""

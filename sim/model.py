@@ -27,13 +27,14 @@ from .adoption import Adoption
 from .agents import AGENT_CLASS
 from .attention import Attention
 from .channels.email import Mail
-from .channels.stream import Stream
+from .channels.stream import Stream, feed_look_share
 from .decision_desk import DecisionDesk
 from .decisions import DecisionKind, ORIGIN_ROLE
 from .groups import build_groups
+from .interventions import Timeline
 from .knowledge import ItemKind, KnowledgeBook
 from .ona import Traffic, ona_groups
-from .messages import CHANNEL, KIND, LEVELS, PAYLOAD, READER, TARGET, Channel, Level, MessageKind, stochastic_round
+from .messages import CHANNEL, DECISION_KINDS, KIND, LEVELS, PAYLOAD, READER, TARGET, Channel, Level, MessageKind, stochastic_round
 from .organisation import Organisation, Role, build_organisation
 from .results import Recorder
 from .routing import Router
@@ -61,7 +62,8 @@ class OrgModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None, organisation: Organisation | None = None):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
-        self.config = s = scenario  # `scenario` is reserved by mesa.Model
+        self.config = s = scenario  # `scenario` is reserved by mesa.Model; interventions may replace it
+        self.given_config = scenario  # the scenario as given (manifests), whatever interventions change
         self.seed_value = seed
         self.rngs = _Streams(seed)
         self.org = org = organisation if organisation is not None else build_organisation(scenario, self.rngs["organisation"])
@@ -75,6 +77,9 @@ class OrgModel(mesa.Model):
         for g in spaces.tolist():
             in_a_space[self.groups.members(g)] = True
         self.adoption = Adoption(org, s.stream, s.adoption, in_a_space, self.rngs["adoption"])
+        self.timeline = Timeline(self, s.interventions)
+        if self.timeline.launches_stream:
+            self.adoption.launch_at = None  # live when the timeline launches it
         self.attention = Attention(org.n, (s.email.expire_after_ticks, s.stream.feed_ttl_ticks), self.rngs["attention"],
                                    background=s.load.received_per_tick > 0, horizon=s.ticks + max(s.email.delivery_delay_ticks, s.stream.delivery_delay_ticks))
         self.router = Router(org, (s.email.routing, s.stream.routing), (True, not s.stream.mentions_bypass_gatekeepers),
@@ -82,6 +87,7 @@ class OrgModel(mesa.Model):
         boss = org.manager if s.attention.manager_first else np.full(org.n, -1)
         self.mail = Mail(org, s.email, self.router, self.attention, boss)
         self.stream = Stream(org, s.stream, self.groups, self.router, self.attention, self.rngs["stream"], boss)
+        self.adoption.last_post = self.stream.last_post  # the same array: managers' posts set an example
         self.knowledge = KnowledgeBook(org, self.rngs["knowledge"])
         self.sharing = Sharing(self)
         self.decision_desk = DecisionDesk(self)
@@ -132,6 +138,7 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         now = self.now
         self.traffic.start_tick(now)
+        self.timeline.step(now)
         self.mail.start_tick()
         self.stream.start_tick()
         self.adoption.step(now)
@@ -173,6 +180,38 @@ class OrgModel(mesa.Model):
 
         return tables(self)
 
+    # ------------------------------------------------------------------ changes during a run
+    def change(self, section: str, **values) -> None:
+        """Replace scenario fields from now on (an intervention or a live control), validated like a
+        scenario file; every process that holds the section gets the new one."""
+        from .scenario import Scenario
+
+        data = self.config.to_dict()
+        data[section] = {**data[section], **values}
+        new = Scenario.model_validate(data, strict=False)
+        self.config = new
+        self.adoption.cfg, self.adoption.a = new.stream, new.adoption
+        self.stream.cfg = new.stream
+        self.stream.look_share = feed_look_share(new.stream)
+        self.decision_desk.cfg = new.decisions
+        k = new.knowledge
+        self.sharing.cfg = k
+        self.sharing.propensity = (k.share_propensity, k.share_propensity if k.stream_share_propensity is None else k.stream_share_propensity)
+
+    def open_communities(self, to: tuple[str, ...]) -> None:
+        """Partners and / or customers join the community spaces (the community-centric strategy):
+        the same communities, rebuilt with the same draws and the externals added.  Externals now in
+        a space start using the stream with chance ``adoption.externals_initial_share``."""
+        roles = tuple(Role.PARTNER if t == "partners" else Role.CUSTOMER for t in to)
+        self.groups = self.stream.groups = build_groups(self.org, self.config.stream, named_rng(self.seed_value, "spaces"), externals_join=roles)
+        self.sharing.index_groups()
+        in_a_space = np.zeros(self.org.n, bool)
+        for g in np.flatnonzero(self.groups.is_space).tolist():
+            in_a_space[self.groups.members(g)] = True
+        newly = in_a_space & ~self.adoption.in_a_space & self.org.is_external()
+        self.adoption.in_a_space = in_a_space
+        self.adoption.adopted |= newly & (self.rngs["interventions"].random(self.org.n) < self.config.adoption.externals_initial_share)
+
     # ------------------------------------------------------------------ attention and load
     def _budgets(self) -> np.ndarray:
         """Entries each person reads this tick: their capacity when at the desk; gatekeepers read
@@ -203,7 +242,7 @@ class OrgModel(mesa.Model):
             counts[Channel.EMAIL, lv] = rng.poisson(mail_rate * self.level_shares[lv])
             if users.any():
                 counts[Channel.STREAM, lv] = rng.poisson(stream_rate * self.level_shares[lv])
-        if len(self.guarded) and self.router.gates_active(now):
+        if len(self.guarded) and self.router.bridge_active("upward", now):
             screened = np.flatnonzero(self.router.screened)
             addressed = counts[screened, Level.ADDRESSED][:, self.guarded]
             counts[screened[:, None], Level.ADDRESSED, self.org.assistant[self.guarded][None, :]] += addressed
@@ -261,7 +300,19 @@ class OrgModel(mesa.Model):
             self.attention.add(forwarded)
         self.decision_desk.on_read(rows, now)
         know = final & (rows[:, KIND] == MessageKind.KNOWLEDGE)
+        self._note_useful(rows[final & (rows[:, CHANNEL] == Channel.STREAM)], now)
         return self.knowledge.learn(rows[know, READER], rows[know, PAYLOAD], now)
+
+    def _note_useful(self, rows: np.ndarray, now: int) -> None:
+        """Stream entries that gave their reader something (adoption's usefulness): an item that
+        concerns the reader and that they did not know yet, or a message about one of their decisions."""
+        if len(rows) == 0:
+            return
+        knowledge = rows[:, KIND] == MessageKind.KNOWLEDGE
+        useful = np.isin(rows[:, KIND], DECISION_KINDS)
+        reader, item = rows[knowledge, READER], rows[knowledge, PAYLOAD]
+        useful[knowledge] = ~self.knowledge.known[reader, item] & self.knowledge.relevant(reader, item)
+        self.adoption.note_useful(rows[useful, READER], now)
 
     # ------------------------------------------------------------------ knowledge
     def _remember_retellers(self, person: np.ndarray, item: np.ndarray, now: int) -> None:

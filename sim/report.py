@@ -23,7 +23,7 @@ import pandas as pd
 from .experiments import Experiment, interval
 from .summary import METRICS
 
-__all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table", "network_views"]
+__all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table", "network_views", "phase_views"]
 
 RATIO_UNITS = ("ticks", "messages", "hours/week")
 
@@ -159,6 +159,48 @@ def network_views(exp: Experiment, order: list[str]) -> dict[str, tuple[pd.DataF
     return views
 
 
+def phase_views(exp: Experiment, order: list[str]) -> dict[str, pd.DataFrame]:
+    """Per scenario with interventions: :func:`sim.summary.phase_table` averaged over replications."""
+    from .interventions import Intervention, phases
+    from .summary import phase_table
+
+    views = {}
+    for name in order:
+        spec = next((s for s in exp.specs if s.name == name), None)
+        entries = (spec.scenario.get("interventions") or []) if spec is not None else []
+        if not entries:
+            continue
+        cuts = phases([Intervention.model_validate(e, strict=False) for e in entries], spec.scenario["ticks"])
+        runs = [dict(zip(("decisions", "knowledge", "timeseries", "people"), t)) for t in zip(*(exp.tables(name, x) for x in ("decisions", "knowledge", "timeseries", "people")))]
+        if not runs:
+            continue
+        per_run = pd.concat([phase_table(r, cuts, spec.scenario.get("tick_hours", 1.0)) for r in runs])
+        views[name] = per_run.replace([np.inf], np.nan).groupby(["start_tick", "end_tick", "phase"], sort=False).mean(numeric_only=True).reset_index()
+    return views
+
+
+def _phase_markdown(views: dict[str, pd.DataFrame]) -> list[str]:
+    out = []
+    for name, table in views.items():
+        out += [
+            f"## Phases of {name}",
+            "",
+            "Each phase starts at an intervention (marked on the figures). Decisions and items are those that arose in the phase; "
+            "latency is the restricted mean with open decisions censored at the run's end; means over replications "
+            "(a time never reached counts as missing here).",
+            "",
+            "| phase | ticks | decisions | latency (ticks) | open | items | time to 50 % (ticks) | reading h/week | adoption at end |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in table.itertuples():
+            out.append(
+                f"| {r.phase} | {r.start_tick}-{r.end_tick} | {r.decisions:.1f} | {_num(r.decision_latency_mean, 'ticks')} | {_num(r.decisions_open_share, 'share')} "
+                f"| {r.items:.1f} | {_num(r.items_t50_median, 'ticks')} | {_num(r.reading_hours_per_week, 'ticks')} | {_num(r.adoption_at_end, 'share')} |"
+            )
+        out.append("")
+    return out
+
+
 def _network_markdown(views: dict[str, tuple[pd.DataFrame, pd.Series]], stats: pd.DataFrame) -> list[str]:
     if not views:
         return []
@@ -235,5 +277,5 @@ def write_report(exp: Experiment, order: list[str]) -> tuple[pd.DataFrame, Path]
             matrix.to_csv(exp.folder / f"network_{name}.csv")
     rel = [str(Path(f).relative_to(exp.folder)) for f in figures]
     path = exp.folder / "report.md"
-    path.write_text(_markdown(stats, order, exp, rel, _network_markdown(views, stats)))
+    path.write_text(_markdown(stats, order, exp, rel, _phase_markdown(phase_views(exp, order)) + _network_markdown(views, stats)))
     return stats, path

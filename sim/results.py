@@ -88,7 +88,7 @@ def timeseries_table(model) -> pd.DataFrame:
 DECISION_COLUMNS = [
     "decision_id", "kind", "scope", "originator", "owner", "owner_level", "created_tick", "owner_aware_tick", "decided_tick",
     "latency_ticks", "status", "inputs_required", "inputs_received", "contributors", "follow_ups", "people_involved",
-    "gatekeepers_passed", "messages_used",
+    "gatekeepers_passed", "messages_used", "relevant_items", "quality",
 ]
 
 
@@ -100,10 +100,11 @@ def decisions_table(model) -> pd.DataFrame:
     for c in ("owner_aware_tick", "decided_tick", "latency_ticks"):
         df[c] = df[c].astype("Int64")
     for c in ("decision_id", "originator", "owner", "owner_level", "created_tick", "inputs_required", "inputs_received",
-              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used"):
+              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used", "relevant_items"):
         df[c] = df[c].astype("int64")
     for c in ("kind", "scope", "status"):
         df[c] = df[c].astype("string")
+    df["quality"] = df["quality"].astype("Float64")
     return df
 
 
@@ -220,8 +221,8 @@ def manifest(model) -> dict:
     from .scenario import scenario_hash
 
     return {
-        "scenario": model.config.to_dict(),
-        "scenario_hash": scenario_hash(model.config),
+        "scenario": model.given_config.to_dict(),
+        "scenario_hash": scenario_hash(model.given_config),
         "seed": model.seed_value,
         "ticks_run": model.now,
         "people": model.org.n,

@@ -40,11 +40,24 @@ class Router:
         self.is_partner = org.role == Role.PARTNER
         self.has_gates = bool(self.is_gatekeeper.any())
         self.gates_open_until: int | None = gk_cfg.remove_at_tick
+        self.removed: set[str] = set()  # bridge kinds whose gatekeepers are gone (interventions)
         self.dropped = np.zeros(2, np.int64)  # per channel
         self.screened_count = np.zeros(org.n, np.int64)  # messages each gatekeeper screened
 
     def gates_active(self, now: int) -> bool:
-        return self.has_gates and (self.gates_open_until is None or now < self.gates_open_until)
+        return self.has_gates and (self.gates_open_until is None or now < self.gates_open_until) and len(self.removed) < 4
+
+    def bridge_active(self, kind: str, now: int) -> bool:
+        """Whether gatekeepers on ``kind`` (upward, department, partner, customer) screen at ``now``."""
+        return self.gates_active(now) and kind not in self.removed
+
+    def remove_gates(self, kinds) -> None:
+        """Gatekeepers on these bridges stop screening new messages; what waits in their queues is
+        still read and passed on."""
+        self.removed |= set(kinds)
+
+    def restore_gates(self, kinds) -> None:
+        self.removed -= set(kinds)
 
     # ---------------------------------------------------------------- logical hops
     def logical_next(self, frm: np.ndarray, target: np.ndarray, channel: np.ndarray) -> np.ndarray:
@@ -97,6 +110,10 @@ class Router:
         dept = np.where(crosses, org.department_gate[np.maximum(d_hop, 0)], -1)
         up = org.assistant[hop]
         gates = np.stack([ext, dept, up]).astype(np.int64)
+        if self.removed:
+            for kind, row, desk in (("partner", 0, org.partner_desk), ("customer", 0, org.customer_desk), ("department", 1, None), ("upward", 2, None)):
+                if kind in self.removed:
+                    gates[row, (gates[row] == desk) if desk is not None else slice(None)] = -1
         gates[(gates == frm) | (gates == hop)] = -1
         return gates
 

@@ -52,8 +52,16 @@ class Sharing:
         mail_w = np.array([cfg.knowledge.audience.get(a, 0.0) for a in AUDIENCES])
         stream_w = mail_w if cfg.knowledge.stream_audience is None else np.array([cfg.knowledge.stream_audience.get(a, 0.0) for a in AUDIENCES])
         self.audience_weights = np.stack([mail_w, stream_w])
-        g = m.groups
         self.internal = org.department >= 0
+        self.index_groups()
+        self.recent = np.full((m.groups.count, 64), -(10**9), np.int64)  # tick a group last got an item
+        self.ttl = (cfg.email.expire_after_ticks, cfg.stream.feed_ttl_ticks)
+        self.written = np.zeros((2, org.n), np.int64)  # messages written per channel and person
+
+    def index_groups(self) -> None:
+        """Who has which audience (again after communities open to externals, same group ids)."""
+        m, org = self.model, self.org
+        g = m.groups
         gkind = g.kind[g.person_indices]
         person_of = np.repeat(np.arange(org.n), np.diff(g.person_indptr))
         communities = gkind == GroupKind.COMMUNITY
@@ -67,9 +75,6 @@ class Sharing:
         has[:, COMPANY] = self.internal & (g.company >= 0)
         self.has = has
         self.leads = np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE)) & (g.team_of >= 0)
-        self.recent = np.full((g.count, 64), -(10**9), np.int64)  # tick a group last got an item
-        self.ttl = (cfg.email.expire_after_ticks, cfg.stream.feed_ttl_ticks)
-        self.written = np.zeros((2, org.n), np.int64)  # messages written per channel and person
 
     # ------------------------------------------------------------------ who shares
     def share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False, bump: bool = False) -> None:

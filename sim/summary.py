@@ -15,7 +15,7 @@ import pandas as pd
 
 from .survival import km_quantile, restricted_mean
 
-__all__ = ["METRICS", "headline", "format_table"]
+__all__ = ["METRICS", "headline", "format_table", "phase_table", "PHASE_COLUMNS", "people_groups"]
 
 # name -> (label, unit, better: "lower"/"higher")
 METRICS = {
@@ -26,6 +26,7 @@ METRICS = {
     "decisions_given_up_share": ("decisions given up unanswered", "share", "lower"),
     "decision_input_coverage": ("inputs present when decided", "share", "higher"),
     "decision_contributors": ("contributors per decision (besides the owner)", "people", "higher"),
+    "decision_quality": ("relevant knowledge held when deciding", "share", "higher"),
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),
     "process_t50_median": ("process know-how: time to 50 % of staff", "ticks", "lower"),
@@ -55,6 +56,14 @@ def _median_with_never(values: pd.Series) -> float:
     return float(np.median(values.astype("Float64").fillna(np.inf).to_numpy(dtype=float)))
 
 
+def _mean_quality(decided: pd.DataFrame) -> float:
+    """Mean quality of the decisions taken that needed any knowledge (NaN when none did)."""
+    if "quality" not in decided:
+        return math.nan
+    q = decided["quality"].astype("Float64").dropna()
+    return float(q.mean()) if len(q) else math.nan
+
+
 def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The headline metrics (see :data:`METRICS`) of one run.  Decision latencies treat decisions
     not taken by the end as censored at the run's end (Kaplan-Meier; restricted mean up to the
@@ -72,6 +81,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         "decisions_given_up_share": float((d["status"] == "given_up_unanswered").mean()) if len(d) else math.nan,
         "decision_input_coverage": float((decided["inputs_received"] / decided["inputs_required"]).mean()) if len(decided) else math.nan,
         "decision_contributors": float(decided["contributors"].mean()) if len(decided) else math.nan,
+        "decision_quality": _mean_quality(decided),
     }
     for kind in ("market", "goal", "process"):
         items = k[k["kind"] == kind]
@@ -142,3 +152,35 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
         cells = [_fmt(results[n].get(key, math.nan), unit).rjust(col_w) for n in names]
         lines.append(f"{label} ({unit})".ljust(label_w) + "  " + "  ".join(cells))
     return "\n".join(lines)
+
+
+PHASE_COLUMNS = ["phase", "start_tick", "end_tick", "decisions", "decision_latency_mean", "decisions_open_share",
+                 "items", "items_t50_median", "reading_hours_per_week", "adoption_at_end"]
+
+
+def phase_table(tables: dict[str, pd.DataFrame], phases: list[tuple[int, int, str]], tick_hours: float = 1.0) -> pd.DataFrame:
+    """Metrics per phase of a change programme (``phases`` from :func:`sim.interventions.phases`):
+    decisions that arose in the phase (restricted-mean latency, censored at the run's end, as in
+    the headline), knowledge items born in it (median time to half the staff, never = infinitely
+    late), reading hours per person and week during it (everyone: staff, gatekeepers, partners,
+    customers), and stream adoption at its end."""
+    d, k, ts, people = tables["decisions"], tables["knowledge"], tables["timeseries"], tables["people"]
+    horizon = float(ts["tick"].iloc[-1] + 1) if len(ts) else 0.0
+    everyone = len(people) or 1
+    rows = []
+    for start, end, name in phases:
+        dd = d[(d["created_tick"] >= start) & (d["created_tick"] < end)]
+        observed = dd["decided_tick"].notna().to_numpy()
+        durations = np.where(observed, dd["latency_ticks"].astype("Float64").fillna(0).to_numpy(float), horizon - dd["created_tick"].to_numpy(float))
+        kk = k[(k["born_tick"] >= start) & (k["born_tick"] < end)]
+        tt = ts[(ts["tick"] >= start) & (ts["tick"] < end)]
+        weeks = len(tt) * tick_hours / 40.0
+        rows.append({
+            "phase": name, "start_tick": start, "end_tick": end, "decisions": len(dd),
+            "decision_latency_mean": restricted_mean(durations, observed, horizon - start) if len(dd) else math.nan,
+            "decisions_open_share": float((~observed).mean()) if len(dd) else math.nan,
+            "items": len(kk), "items_t50_median": _median_with_never(kk["t50_ticks"]),
+            "reading_hours_per_week": float(tt["reading_hours"].sum() / everyone / weeks) if weeks > 0 else math.nan,
+            "adoption_at_end": float(tt["adoption_share"].iloc[-1]) if len(tt) else math.nan,
+        })
+    return pd.DataFrame(rows, columns=PHASE_COLUMNS)

@@ -345,7 +345,7 @@ def case_v6(overrides, seeds, quick):
         _check("V6", "mail, CC to the team: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k], depth * w),
     ]
     stream = ["stream.enabled=true", "stream.department_spaces=false", "stream.team_spaces=false", "adoption.initial_share=1",
-              "knowledge.audience={company=1.0}"]
+              "adoption.drift_rate=0", "knowledge.audience={company=1.0}"]
     s2, runs2 = _runs(VALIDATION / "v6_broadcast.toml", stream + overrides, seeds[:2])
     k2 = [t["knowledge"][t["knowledge"]["origin"] == root] for _, t, _ in runs2]
     checks.append(_check("V6", "one stream post, full attention: time to 90 % (ticks)", params, [x["t90_ticks"].astype(float).mean() for x in k2], 1.0))

@@ -16,7 +16,7 @@ from sim.summary import headline
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline.json"
 SIZE = ["organisation.people_per_department=30", "organisation.partners=10", "organisation.customers=40", "ticks=400"]
-RUNS = {"email_gatekept": [], "social_business": [], "change_programme": ["stream.launch_tick=50", "gatekeepers.remove_at_tick=200"]}
+RUNS = {"email_gatekept": [], "social_business": [], "change_programme": ["interventions.0.tick=50", "interventions.1.tick=200"]}
 
 
 def measure() -> dict[str, dict[str, float | None]]:

@@ -34,6 +34,7 @@ class Stream:
         self.boss = boss  # whose copies a reader reads with addressed messages (their manager, or -1)
         self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
         self.posted_by = np.zeros(org.n, np.int64)
+        self.last_post = np.full(org.n, -(10**9), np.int64)  # tick each person last posted (managers' example)
         self.tick_posts = 0
         self.look_share = feed_look_share(cfg)
 
@@ -53,6 +54,7 @@ class Stream:
         for k, t in self.POST_FIELDS.items():
             self.posts[k] = np.concatenate([self.posts[k], np.asarray(cols[k], t)])
         np.add.at(self.posted_by, author, 1)
+        self.last_post[author] = now
         self.tick_posts += m
         which, reader = csr_rows(self.groups.members_indptr, self.groups.members_indices, space)
         keep = users[reader] & (reader != author[which])
