@@ -615,10 +615,10 @@ def organisation_problems(scenario, org: Organisation) -> list[tuple[str, str, o
     departments are only known once it is read)."""
     names = [d for d in org.department_names if d != "executive office"]
     problems = []
-    for field, wanted in (("adoption.eligible_departments", scenario.adoption.eligible_departments),
-                          ("stream.community_departments", scenario.stream.community_departments)):
+    for key, wanted in (("adoption.eligible_departments", scenario.adoption.eligible_departments),
+                        ("stream.community_departments", scenario.stream.community_departments)):
         for d in wanted or []:
             if d not in names:
                 shown = names if len(names) <= 12 else names[:12] + ["..."]
-                problems.append((field, f"must name departments of the organisation: {shown}", d))
+                problems.append((key, f"must name departments of the organisation: {shown}", d))
     return problems
