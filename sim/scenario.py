@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import NO_VALUE, LimitError, ScenarioError
+from .interventions import Intervention, timeline_problems
 
 __all__ = [
     "Scenario",
@@ -255,7 +256,21 @@ class Adoption(_Section):
     imitation_q: Rate = 0.0
     """Per-tick imitation strength (Bass q), times the share of visible users."""
     abandon_rate: Rate = 0.0
-    """Per-tick chance that a user goes back to email only."""
+    """Per-tick chance that a user goes back to email only, whatever the stream gave them."""
+    usefulness_window_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 80
+    """A user who got nothing from the stream for this long (no item new to them, no message about
+    a decision of theirs) may drift away: two working weeks (assumption)."""
+    drift_rate: Rate = 0.01
+    """Per-tick chance that such a user goes back to email only: about 100 working hours on average
+    once the stream stopped being useful (assumption).  Users come back only through training or
+    imitation, so usefulness sets the plateau of adoption."""
+    manager_example: Weight = 1.0
+    """Extra imitation, in units of ``imitation_q``, for people whose manager posted on the stream
+    within the usefulness window: managers who post pull their teams (Chelmis & Prasanna 2013 found
+    middle managers the most effective spreaders; the size is an assumption)."""
+    managers_participate: bool = True
+    """False: managers and executives stay on email (a change programme without management
+    participation): they never use the stream, so they neither post nor set an example."""
 
 
 AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "community", "company"], Weight], Field(min_length=1)]
@@ -327,7 +342,14 @@ class Decisions(_Section):
     """Follow-ups before giving up; a request given up leaves its decision open, recorded with why."""
     input_effort_ticks: Annotated[float, Field(ge=0, le=10_000)] = 2.0
     """Mean ticks a holder takes to produce an input once asked (exponential; assumption)."""
-
+    relevant_items_per_kind: Annotated[int, Field(ge=0, le=100)] = 2
+    """Knowledge a decision needs besides inputs, per kind: the latest goals, the latest process
+    know-how of its holders' departments, and (for customer issues and market opportunities) the
+    latest market signals that concern its anchor's department (assumption).  Decision quality is
+    the share of these the owner and the contributors know when it is taken."""
+    knowing_saves_share: Share = 0.5
+    """A holder who knows all the relevant process know-how produces the input this much faster
+    (proportionally less for part of it): knowing the process saves work (assumption)."""
 
 
 class Scenario(_Section):
@@ -351,6 +373,8 @@ class Scenario(_Section):
     adoption: Adoption = Adoption()
     knowledge: Knowledge = Knowledge()
     decisions: Decisions = Decisions()
+    interventions: Annotated[list[Intervention], Field(max_length=10_000)] = []
+    """The change programme: a timeline of interventions (:mod:`sim.interventions`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True)
@@ -417,6 +441,7 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
         for d in s.stream.community_departments:
             if d not in names:
                 problems.append(("stream.community_departments", f"must name departments in {sorted(names)}", d))
+    problems += timeline_problems(s)
     return problems
 
 
@@ -564,13 +589,22 @@ def apply_overrides(data: dict, overrides: list[str], source: str = "--set") -> 
             continue
         node = data
         for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
+            if isinstance(node, list):  # an entry of a list of tables, by number: interventions.0.tick
+                if not part.isdigit() or int(part) >= len(node):
+                    problems.append((key, f"'{part}' is not an entry of the list (0 to {len(node) - 1})", item))
+                    break
+                child = node[int(part)]
+            else:
+                child = node.setdefault(part, {})
+            if not isinstance(child, (dict, list)):
                 problems.append((key, f"'{part}' is a value, not a table", child))
                 break
             node = child
         else:
-            node[parts[-1]] = _parse_value(text.strip())
+            if isinstance(node, list):
+                problems.append((key, "give a field of the entry, e.g. interventions.0.tick=50", item))
+            else:
+                node[parts[-1]] = _parse_value(text.strip())
     if problems:
         raise ScenarioError(source, problems)
     return data
