@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--seed", type=_nonneg_int, default=1, help="base seed of the replications")
     chk.add_argument("--replications", type=_positive_int, default=None, help="replications per case (default 8, quick; 16 full)")
     chk.add_argument("--figures", type=Path, default=None, metavar="DIR", help="write one figure per case into DIR")
+    allow_large(chk)
     chk.add_argument("--calibration", action="store_true",
                      help="run the calibration suite instead: default behaviour against published facts (C1-C5, docs/calibration.md; replications default 1 quick, 4 full)")
     val = sub.add_parser("validate", help="check scenario files without running them")
@@ -290,7 +291,7 @@ def cmd_check(args) -> int:
         if args.figures is not None:
             print(f"figures: {', '.join(str(p) for p in calibration_figures(data, args.figures))}")
         return exit_code(checks)
-    checks, data = run_cases(args.cases, args.quick, args.overrides, args.seed, args.replications)
+    checks, data = run_cases(args.cases, args.quick, args.overrides, args.seed, args.replications, allow_large=args.allow_large)
     print(format_checks(checks))
     failed = [c for c in checks if not c.passed]
     print(f"\n{len(checks) - len(failed)} passed, {len(failed)} failed")

@@ -16,16 +16,18 @@ through the top of a pure tree, Dodds, Watts & Sabel 2003).
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .experiments import replication_seeds
+from .errors import OrgsimError
+from .experiments import check_run_count, replication_seeds
 from .knowledge import ItemKind
 from .model import OrgModel
 from .organisation import Role
-from .scenario import load_scenario
+from .scenario import check_limits, load_scenario
 
 __all__ = ["Check", "CASES", "run_cases", "bass", "queue_length", "format_checks", "validation_figures"]
 
@@ -92,8 +94,19 @@ def queue_length(lam: float, mu: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------ running
-def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
+_ALLOW_LARGE: ContextVar[bool] = ContextVar("allow_large", default=False)  # set by run_cases for its cases
+
+
+def _load(path: Path, overrides: list[str]):
+    """A case's scenario with the ``--set`` overrides, validated and sized against the caps
+    (:func:`sim.scenario.check_limits`, lifted by ``run_cases(allow_large=True)``) before it runs."""
     scenario = load_scenario(path, overrides)
+    check_limits(scenario, str(path), _ALLOW_LARGE.get())
+    return scenario
+
+
+def _runs(path: Path, overrides: list[str], seeds: list[int], observe=None):
+    scenario = _load(path, overrides)
     out = []
     for seed in seeds:
         model = OrgModel(scenario, seed=seed)
@@ -130,7 +143,7 @@ def case_v1(overrides, seeds, quick):
     """Stream spread on a complete graph against the logistic curve."""
     # quick: half the people with half the background keeps beta = a N / B (twice the rate per 1,000 keeps the items)
     size = ["ticks=700", "organisation.people_per_department=100", "load.received_per_tick=20100", "knowledge.process_per_1000_per_tick=0.08"] if quick else ["ticks=1500"]
-    s = load_scenario(VALIDATION / "v1_logistic.toml", size + overrides)
+    s = _load(VALIDATION / "v1_logistic.toml", size + overrides)
     seeds = seeds[:4] if quick else seeds
     window = None
     curves, fitted, t50s = [], [], []
@@ -207,7 +220,7 @@ def case_v2(overrides, seeds, quick):
     for size in sizes:
         path = VALIDATION / "v2_gossip.toml"
         # one item every 100 ticks at any size (the rate is per 1,000 of the n + 1 people)
-        scenario = load_scenario(path, [f"organisation.people_per_department={size}", f"knowledge.process_per_1000_per_tick={10 / (size + 1):.6g}", *ticks, *overrides])
+        scenario = _load(path, [f"organisation.people_per_department={size}", f"knowledge.process_per_1000_per_tick={10 / (size + 1):.6g}", *ticks, *overrides])
         n = scenario.organisation.people_per_department  # the size as validated: --set may change it
         if n in means:
             continue
@@ -426,15 +439,28 @@ CASES = {
 
 
 def run_cases(names: list[str] | None = None, quick: bool = False, overrides: list[str] | None = None, base_seed: int = 1,
-              replications: int | None = None) -> tuple[list[Check], dict]:
-    """Run the named cases (default: all); returns the checks and each case's data for figures."""
+              replications: int | None = None, allow_large: bool = False) -> tuple[list[Check], dict]:
+    """Run the named cases (default: all); returns the checks and each case's data for figures.
+    Every case's scenario is sized before it runs; ``allow_large`` lifts the caps."""
     names = names or list(CASES)
+    check_run_count(len(names) * (replications or 16), "--replications", allow_large)
     seeds = replication_seeds(base_seed, replications or (8 if quick else 16))
     checks, data = [], {}
-    for name in names:
-        c, d = CASES[name](list(overrides or []), seeds, quick)
-        checks += c
-        data[name] = d
+    token = _ALLOW_LARGE.set(allow_large)
+    try:
+        for name in names:
+            try:
+                c, d = CASES[name](list(overrides or []), seeds, quick)
+            except OrgsimError:
+                raise
+            except (ValueError, ArithmeticError, IndexError, RuntimeError) as exc:  # e.g. --set ticks=2: nothing to measure
+                c, d = [Check(name, f"could not be computed with these settings ({type(exc).__name__}: {exc})", "", math.nan,
+                              math.nan, math.nan, math.nan, 0.0)], {}
+            checks += c
+            if d:
+                data[name] = d
+    finally:
+        _ALLOW_LARGE.reset(token)
     return checks, data
 
 

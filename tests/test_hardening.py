@@ -8,7 +8,6 @@ in exactly as it was before.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -390,6 +389,16 @@ def test_v2_follows_the_size_set_on_the_command_line():
     checks, data = run_cases(["V2"], quick=True, overrides=["organisation.people_per_department=128"])
     assert len(checks) == 1 and checks[0].parameters.startswith("n=128,") and sorted(data["V2"]["rounds"]) == [128]
     assert checks[0].passed
+
+
+def test_the_validation_suite_sizes_its_cases_and_reports_a_case_it_cannot_compute(tmp_path, capsys):
+    err = refused(["check", "--quick", "--case", "V6", "--set", "organisation.people_per_department=200000"], tmp_path, capsys)
+    assert "v6_broadcast.toml: organisation (departments x people_per_department" in err and "above the cap of 250,000" in err
+    assert refused(["check", "--quick", "--case", "V6", "--replications", "200000"], tmp_path, capsys).startswith("--replications: ")
+    capsys.readouterr()
+    assert main(["check", "--quick", "--case", "V6", "--set", "ticks=2"]) == 1  # nothing born in two ticks: a failed check, no traceback
+    out = capsys.readouterr().out
+    assert "V6    could not be computed with these settings" in out and "FAIL" in out
 
 
 # ------------------------------------------------------------------------------------------ 8 smaller things
