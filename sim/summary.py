@@ -27,6 +27,7 @@ METRICS = {
     "decision_input_coverage": ("inputs present when decided", "share", "higher"),
     "decision_contributors": ("contributors per decision (besides the owner)", "people", "higher"),
     "decision_quality": ("relevant knowledge held when deciding", "share", "higher"),
+    "customer_issue_latency_mean": ("customer issues: time to resolve, restricted mean", "ticks", "lower"),
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),
     "process_t50_median": ("process know-how: time to 50 % of staff", "ticks", "lower"),
@@ -83,6 +84,8 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         "decision_contributors": float(decided["contributors"].mean()) if len(decided) else math.nan,
         "decision_quality": _mean_quality(decided),
     }
+    issues = d["kind"] == "customer_issue"
+    out["customer_issue_latency_mean"] = restricted_mean(durations[issues.to_numpy()], observed[issues.to_numpy()], horizon) if issues.any() else math.nan
     for kind in ("market", "goal", "process"):
         items = k[k["kind"] == kind]
         out[f"{kind}_t50_median"] = _median_with_never(items["t50_ticks"])

@@ -17,7 +17,7 @@ from sim.results import TIMESERIES_COLUMNS
 from .conftest import ROOT, SCENARIOS
 
 SMALL = ["--set", "organisation.people_per_department=20", "--set", "organisation.customers=30", "--set", "organisation.partners=5", "--set", "ticks=150", "--quiet"]
-TABLES = ["timeseries", "decisions", "knowledge", "people"]
+TABLES = ["timeseries", "decisions", "knowledge", "people", "edges", "person_week"]
 
 
 def orgsim(*args, cwd):
@@ -26,9 +26,9 @@ def orgsim(*args, cwd):
     return subprocess.run([str(exe), *map(str, args)], cwd=cwd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": str(abs(hash(str(cwd))) % 1000)})
 
 
-def test_run_writes_manifest_and_four_tables(tmp_path):
+def test_run_writes_manifest_and_six_tables(tmp_path):
     out = tmp_path / "run1"
-    assert main(["run", str(SCENARIOS / "change_programme.toml"), "--seed", "3", "--out", str(out), *SMALL, "--set", "stream.launch_tick=50"]) == 0
+    assert main(["run", str(SCENARIOS / "change_programme.toml"), "--seed", "3", "--out", str(out), *SMALL, "--set", "interventions.0.tick=50"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *[f"{t}.parquet" for t in TABLES]])
     man = json.loads((out / "manifest.json").read_text())
     assert man["seed"] == 3 and len(man["scenario_hash"]) == 64 and man["scenario"]["name"] == "change_programme"
