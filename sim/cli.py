@@ -128,7 +128,19 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument("--set", dest="overrides", action="append", default=[], metavar="dotted.key=value")
     allow_large(val)
+    _dashboard_parser(sub)
     return p
+
+
+def _dashboard_parser(sub) -> None:
+    from .storylines import STORYLINES
+
+    dsh = sub.add_parser("dashboard", help="the trainers' dashboard in the browser: two scenarios side by side on one seed, changed live")
+    dsh.add_argument("scenarios", type=Path, nargs="*", metavar="SCENARIO", help="before [and after] scenario files (default: the change programme storyline)")
+    dsh.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for the room's network)")
+    dsh.add_argument("--port", type=_nonneg_int, default=8765, help="port (default 8765; 0 picks a free one)")
+    dsh.add_argument("--seed", type=_nonneg_int, default=None, help="seed of both panes (default: the before scenario's)")
+    dsh.add_argument("--storyline", choices=list(STORYLINES), default=None, help="workshop storyline to open with (instead of scenario files)")
 
 
 def _load_all(paths: list[Path], args) -> list[Scenario]:
@@ -308,10 +320,20 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def cmd_dashboard(args) -> int:
+    from .dashboard_server import DashboardInputError, serve
+
+    try:
+        return serve(args.scenarios, args.host, args.port, args.seed, args.storyline)
+    except DashboardInputError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "check": cmd_check,
-               "attribute": cmd_attribute}[args.command]
+               "attribute": cmd_attribute, "dashboard": cmd_dashboard}[args.command]
     try:
         return handler(args)
     except InputError as exc:  # every input problem, from any layer: one line each
