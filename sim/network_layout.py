@@ -85,7 +85,7 @@ def _compute(org: Organisation) -> np.ndarray:
     if exec_office >= 0:
         office = np.flatnonzero((org.department == exec_office) & ~gk)
         top = xy[(org.department >= 0) & (org.department != exec_office) & ~gk, 1].max(initial=0.0)
-        middle = np.array([0.0, 0.0]) if k > 1 else np.array([0.0, top + 0.25])  # one department: the CEO above it
+        middle = np.array([0.0, 0.0]) if k > 1 else np.array([0.0, top + 0.12])  # one department: the CEO above it
         xy[office] = middle + _spiral(len(office), 0.08)
     # gatekeepers: next to whom or what they guard
     guarded = np.flatnonzero(org.assistant >= 0)

@@ -103,6 +103,7 @@ def test_a_slider_dragged_within_one_tick_is_one_change():
     assert [e for e in model.timeline.log if e[1] == "set"] == [(0, "set", "training push p = 0.003 per hour")]
 
 
+@pytest.mark.slow
 def test_a_saved_session_replays_the_live_run_tick_for_tick(tmp_path):
     source = SCENARIOS / "change_programme.toml"
     start = small("change_programme", "ticks=160")
@@ -163,6 +164,7 @@ def headline(rc) -> list[str]:
     return [w.children[0] for w in rc.find(v.Html, class_="headline-line").widgets]
 
 
+@pytest.mark.slow
 def test_page_steps_both_panes_together_on_one_seed():
     session = DashboardSession("free_play", seed=7)
     box, rc = render(session)
@@ -176,6 +178,7 @@ def test_page_steps_both_panes_together_on_one_seed():
     assert "hour 9 of 2000" in rc.find(v.Html, class_="clock").widget.children[0]
 
 
+@pytest.mark.slow
 def test_page_switches_gatekeepers_off_in_the_right_pane_only():
     session = DashboardSession("gatekeeper")
     box, rc = render(session)
@@ -194,6 +197,7 @@ def test_page_switches_gatekeepers_off_in_the_right_pane_only():
     assert "Messages waiting for gatekeepers: 0 on the right" in " ".join(headline(rc))
 
 
+@pytest.mark.slow
 def test_page_launches_the_stream_and_saves_the_changes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     session = DashboardSession("department")
@@ -210,6 +214,7 @@ def test_page_launches_the_stream_and_saves_the_changes(tmp_path, monkeypatch):
     assert [iv.action for iv in replay.interventions] == ["launch_stream"] and replay.interventions[0].tick == 8
 
 
+@pytest.mark.slow
 def test_page_reset_seed_and_storyline_rebuild_both_panes():
     session = DashboardSession("gatekeeper", seed=1)
     box, rc = render(session)
@@ -223,6 +228,7 @@ def test_page_reset_seed_and_storyline_rebuild_both_panes():
     assert session.after.model.seed_value == 5
 
 
+@pytest.mark.slow
 def test_page_plays_and_pauses():
     import time
 
