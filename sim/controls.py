@@ -117,8 +117,9 @@ def _entry(model, control: str, value) -> tuple[TimelineEntry, Any]:
             raise ControlError(f"gatekeepers: no bridge {bridge!r}; one of {BRIDGES}")
         if not gate_built(model, bridge):
             raise ControlError(f"gatekeepers.{bridge}: this organisation has no {bridge} gatekeepers to switch")
-        if on and not model.router.gates_active(now):
-            raise ControlError(f"gatekeepers.{bridge}: the scenario removed every gatekeeper at tick {model.router.gates_open_until} "
+        until = model.router.gates_open_until
+        if on and until is not None and now >= until:
+            raise ControlError(f"gatekeepers.{bridge}: the scenario removed every gatekeeper at tick {until} "
                                "(gatekeepers.remove_at_tick); they cannot come back in this run")
         return TimelineEntry(tick=now, action="restore_gatekeepers" if on else "remove_gatekeepers", bridges=[bridge]), on
     if control == "stream.launch":

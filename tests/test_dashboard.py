@@ -44,12 +44,13 @@ def test_switching_gatekeepers_off_stops_their_screening_and_their_queues_drain(
 
 def test_gatekeepers_come_back_on_one_bridge_only():
     model = OrgModel(small("email_gatekept", "ticks=100"), seed=3)
-    controls.apply(model, "gatekeepers.upward", False)
-    controls.apply(model, "gatekeepers.department", False)
+    for bridge in controls.BRIDGES:
+        controls.apply(model, f"gatekeepers.{bridge}", False)
     model.run(10)
     controls.apply(model, "gatekeepers.upward", True)
-    assert controls.gate_open(model, "upward") and not controls.gate_open(model, "department")
-    assert controls.current(model, "gatekeepers.customer")
+    assert [controls.gate_open(model, b) for b in controls.BRIDGES] == [True, False, False, False]
+    controls.apply(model, "gatekeepers.customer", True)
+    assert controls.current(model, "gatekeepers.customer") and not controls.current(model, "gatekeepers.department")
 
 
 def test_launching_the_stream_live_makes_users_from_the_next_tick():
@@ -273,3 +274,11 @@ def test_page_reads_its_scenarios_from_the_environment(monkeypatch):
     monkeypatch.setenv("ORGSIM_DASHBOARD_SEED", "9")
     session = session_from_environment()
     assert (session.before.name, session.after.name, session.seed) == ("email_open", "social_business", 9)
+
+
+def test_gatekeepers_the_scenario_removed_for_good_cannot_come_back():
+    model = OrgModel(small("email_gatekept", "ticks=50", "gatekeepers.remove_at_tick=5"), seed=3)
+    model.run(10)
+    assert not controls.gate_open(model, "upward")
+    with pytest.raises(ControlError, match="removed every gatekeeper at tick 5"):
+        controls.apply(model, "gatekeepers.upward", True)
