@@ -15,13 +15,14 @@ $(STAMP): pyproject.toml
 	  echo "orgsim: creating $(VENV) with $$PY"; \
 	  [ -x $(VPY) ] || $$PY -m venv $(VENV) || exit 1
 	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e '.[test]'
+	$(VPY) -m pip install --quiet -e '.[test,dashboard,notebook,discovery]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/orgsim compare scenarios/email_gatekept.toml scenarios/social_business.toml scenarios/change_programme.toml
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(VPY) -m pytest $(PYTEST_W) $(PYTEST_ARGS)
 
 bench: $(STAMP)
