@@ -38,7 +38,7 @@ class Adoption:
         self.last_post = np.full(org.n, -(10**9), np.int64)  # last tick each person posted (set by the stream)
         self.live = False
         # tick the stream goes live: the scenario's, unless the timeline launches it (then None until then)
-        self.launch_at: int | None = stream_cfg.launch_tick if stream_cfg.enabled else None
+        self.launch_at: int | None = 0 if stream_cfg.enabled else None
         self.initial_share = adoption_cfg.initial_share
 
     def share(self) -> float:

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .experiments import RunSpec, check_resumable, interval, replication_seeds, run_specs, write_manifest
+from .experiments import RunSpec, safe_name, check_resumable, interval, replication_seeds, run_specs, write_manifest
 from .scenario import Scenario, ScenarioError, _validate, apply_overrides, load_scenario
 from .summary import METRICS
 
@@ -75,7 +75,6 @@ FACTOR_TABLE: list[tuple[str, str]] = [
     ("email.routing", "routing"),
     ("stream.routing", "routing"),
     ("decisions.ownership", "ownership"),
-    ("decisions.delegate_from_tick", "ownership"),
     ("interventions", "programme"),
     ("adoption.managers_participate", "management"),
     ("adoption.manager_example", "management"),
@@ -725,6 +724,6 @@ def attribute(a, b, replications: int = 5, out=None, seed: int = 1, factors: dic
     overrides = list(overrides or [])
     sa, sb = _load(a, overrides), _load(b, overrides)
     plan = plan_attribution(sa, sb, factors)
-    folder = Path(out) if out is not None else Path("results") / f"attribute-{sa.name}-vs-{sb.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder = Path(out) if out is not None else Path("results") / f"attribute-{safe_name(sa.name)}-vs-{safe_name(sb.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     sources = tuple(x if not isinstance(x, Scenario) else x.name for x in (a, b))
     return run_attribution(plan, replications, folder, seed, executor, workers, None, progress, overrides=overrides, sources=sources)

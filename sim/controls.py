@@ -97,10 +97,7 @@ def current(model, control: str):
     if control == "stream.launch":
         return bool(model.adoption.live)
     if control == "decisions.ownership":
-        desk, d = model.decision_desk, model.config.decisions
-        if desk.ownership is not None:
-            return desk.ownership
-        return "involved" if d.delegate_from_tick is not None and model.now >= d.delegate_from_tick else d.ownership
+        return model.decision_desk.ownership or model.config.decisions.ownership
     if control not in CONTROLS:
         raise ControlError(f"unknown control {control!r}; one of {sorted(CONTROLS)}")
     section, name = control.split(".")
@@ -117,10 +114,6 @@ def _entry(model, control: str, value) -> tuple[TimelineEntry, Any]:
             raise ControlError(f"gatekeepers: no bridge {bridge!r}; one of {BRIDGES}")
         if not gate_built(model, bridge):
             raise ControlError(f"gatekeepers.{bridge}: this organisation has no {bridge} gatekeepers to switch")
-        until = model.router.gates_open_until
-        if on and until is not None and now >= until:
-            raise ControlError(f"gatekeepers.{bridge}: the scenario removed every gatekeeper at tick {until} "
-                               "(gatekeepers.remove_at_tick); they cannot come back in this run")
         return TimelineEntry(tick=now, action="restore_gatekeepers" if on else "remove_gatekeepers", bridges=[bridge]), on
     if control == "stream.launch":
         if model.adoption.live:

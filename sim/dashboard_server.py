@@ -14,10 +14,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from .errors import InputError
+
 __all__ = ["DashboardInputError", "serve", "bind"]
 
 
-class DashboardInputError(ValueError):
+class DashboardInputError(InputError):
     """A flag or argument of ``orgsim dashboard`` that cannot be used (printed as one line)."""
 
 

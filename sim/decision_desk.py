@@ -53,7 +53,7 @@ class DecisionDesk:
     # ------------------------------------------------------------------ new decisions
     def arise(self, now: int) -> None:
         d, m = self.cfg, self.model
-        ownership = self.ownership or ("involved" if d.delegate_from_tick is not None and now >= d.delegate_from_tick else d.ownership)
+        ownership = self.ownership or d.ownership
         for kind, rate in self.rates.items():
             for _ in range(self.rng.poisson(rate) if rate > 0 else 0):
                 originator, holders, scope = draw_decision(self.org, kind, d.inputs_per_decision, d.scope_shares, self.rng, self.staff_by_dept, self._team_members)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .experiments import Experiment, interval
+from .experiments import Experiment, interval, safe_name
 from .summary import METRICS
 
 __all__ = ["compare_stats", "headline_sentences", "write_report", "format_stats_table", "network_views", "phase_views"]
@@ -227,7 +227,7 @@ def _network_markdown(views: dict[str, tuple[pd.DataFrame, pd.Series]], stats: p
             r = stats[(stats["metric"] == metric) & (stats["scenario"] == n)]
             cells.append(_num(float(r["mean"].iloc[0]), unit) if len(r) else "n/a")
         out.append(f"| **{label}** | {' | '.join(cells)} |")
-    out += ["", "The matrices themselves are in `figures/network.png` and, as numbers, in `network_<scenario>.csv`.", ""]
+    out += ["", "The matrices themselves are in `figures/network.png` and, as numbers, in `network_<scenario>.csv` (the name as in `runs/`).", ""]
     return out
 
 
@@ -274,7 +274,7 @@ def write_report(exp: Experiment, order: list[str]) -> tuple[pd.DataFrame, Path]
     if views:
         figures.append(network_figure({n: m for n, (m, _) in views.items()}, exp.folder / "figures"))
         for name, (matrix, _) in views.items():
-            matrix.to_csv(exp.folder / f"network_{name}.csv")
+            matrix.to_csv(exp.folder / f"network_{safe_name(name)}.csv")
     rel = [str(Path(f).relative_to(exp.folder)) for f in figures]
     path = exp.folder / "report.md"
     path.write_text(_markdown(stats, order, exp, rel, _phase_markdown(phase_views(exp, order)) + _network_markdown(views, stats)))

@@ -39,13 +39,12 @@ class Router:
         self.is_customer = org.role == Role.CUSTOMER
         self.is_partner = org.role == Role.PARTNER
         self.has_gates = bool(self.is_gatekeeper.any())
-        self.gates_open_until: int | None = gk_cfg.remove_at_tick
         self.removed: set[str] = set()  # bridge kinds whose gatekeepers are gone (interventions)
         self.dropped = np.zeros(2, np.int64)  # per channel
         self.screened_count = np.zeros(org.n, np.int64)  # messages each gatekeeper screened
 
     def gates_active(self, now: int) -> bool:
-        return self.has_gates and (self.gates_open_until is None or now < self.gates_open_until) and len(self.removed) < 4
+        return self.has_gates and len(self.removed) < 4
 
     def bridge_active(self, kind: str, now: int) -> bool:
         """Whether gatekeepers on ``kind`` (upward, department, partner, customer) screen at ``now``."""

@@ -138,8 +138,6 @@ class Gatekeepers(_Section):
     """Share of handled messages a gatekeeper does not pass on (judged not worth the recipient's time)."""
     hold_ticks: Ticks = 0
     """Extra wait a gatekeeper adds before forwarding (batching, sign-off)."""
-    remove_at_tick: Ticks | None = None
-    """Tick from which no new message is routed via gatekeepers (a change programme's phase-out)."""
 
 
 class Attention(_Section):
@@ -213,7 +211,6 @@ class Stream(_Section):
     """Stream-style channel: posts to spaces, read from followers' feeds."""
 
     enabled: bool = False
-    launch_tick: Ticks = 0
     delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
     """Ticks from posting until a post can be read (the same as mail by default)."""
     feed_ttl_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 40
@@ -331,8 +328,6 @@ class Decisions(_Section):
     ownership: Literal["escalation", "involved"] = "escalation"
     """escalation: the lowest manager over all input holders decides; involved: the originator (or
     the originator's internal contact) decides."""
-    delegate_from_tick: Ticks | None = None
-    """From this tick on, new decisions are owned by the people involved."""
     deadline_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 80
     """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived."""
     patience_ticks: Annotated[int, Field(ge=1, le=100_000)] = 16
@@ -392,6 +387,9 @@ MOVED = {
     "stream.background_items_per_tick": "replaced by load.received_per_tick and load.stream_share",
     "knowledge.email_share_propensity": "renamed knowledge.share_propensity (both channels)",
     "knowledge.managers_mail_team": "renamed knowledge.managers_share_with_team",
+    "stream.launch_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "launch_stream" (README, "Change programmes")',
+    "gatekeepers.remove_at_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "remove_gatekeepers" (bridges = [...] for some)',
+    "decisions.delegate_from_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "delegate"',
 }
 
 
@@ -426,8 +424,6 @@ def consistency_problems(s: Scenario) -> list[tuple[str, str, Any]]:
             problems.append(("knowledge.market_signals_per_1000_per_tick", "market signals are born at partners or customers; there are none", s.knowledge.market_signals_per_1000_per_tick))
     if len(set(s.gatekeepers.bridges)) != len(s.gatekeepers.bridges):
         problems.append(("gatekeepers.bridges", "each bridge may be named once", s.gatekeepers.bridges))
-    if s.stream.enabled and s.stream.launch_tick >= s.ticks:
-        problems.append(("stream.launch_tick", f"must be below ticks ({s.ticks})", s.stream.launch_tick))
     if s.stream.enabled and not (s.stream.company_space or s.stream.department_spaces or s.stream.team_spaces or s.stream.communities):
         problems.append(("stream.enabled", "a stream needs at least one space (company_space, department_spaces, team_spaces or communities)", True))
     if sum(s.load.level_shares) <= 0 and s.load.received_per_tick > 0:

@@ -30,6 +30,7 @@ from .conftest import EU_CORE, small
 STATUSES = {"pass", "known failure", "not modelled", "skipped", "reference"}
 
 
+@pytest.mark.slow
 def test_quick_calibration_runs_from_the_command_line(capsys, tmp_path, monkeypatch):
     seen = []
     real = cal.run_calibration

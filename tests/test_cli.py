@@ -61,7 +61,7 @@ def test_compare_replicates_and_writes_report_figures_and_summary(tmp_path, caps
     summary = pd.read_parquet(out / "summary.parquet")
     assert list(summary.columns) == ["scenario", "replication", "seed", "metric", "value"]
     assert set(summary["scenario"]) == {"email_gatekept", "social_business"} and set(summary["replication"]) == {0, 1, 2}
-    assert sorted(p.name for p in (out / "figures").iterdir()) == ["adoption.png", "backlog.png", "decision_latency.png", "diffusion.png"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["adoption.png", "backlog.png", "decision_latency.png", "diffusion.png", "network.png"]
     report = (out / "report.md").read_text()
     assert "## decision latency, Kaplan-Meier median (ticks; lower is better)" in report and "figures/diffusion.png" in report
     man = json.loads((out / "manifest.json").read_text())

@@ -11,6 +11,7 @@ solara = pytest.importorskip("solara", reason="the dashboard needs solara (pip i
 import ipyvuetify as v  # noqa: E402
 import ipywidgets  # noqa: E402
 
+import sim  # noqa: E402
 from sim import controls  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.controls import ControlError  # noqa: E402
@@ -276,9 +277,12 @@ def test_page_reads_its_scenarios_from_the_environment(monkeypatch):
     assert (session.before.name, session.after.name, session.seed) == ("email_open", "social_business", 9)
 
 
-def test_gatekeepers_the_scenario_removed_for_good_cannot_come_back():
-    model = OrgModel(small("email_gatekept", "ticks=50", "gatekeepers.remove_at_tick=5"), seed=3)
+def test_gatekeepers_the_timeline_removed_can_come_back_live():
+    s = small("email_gatekept", "ticks=50")
+    data = s.to_dict()
+    data["interventions"] = [{"tick": 5, "action": "remove_gatekeepers"}]
+    model = OrgModel(sim.Scenario.model_validate(data, strict=False), seed=3)
     model.run(10)
     assert not controls.gate_open(model, "upward")
-    with pytest.raises(ControlError, match="removed every gatekeeper at tick 5"):
-        controls.apply(model, "gatekeepers.upward", True)
+    controls.apply(model, "gatekeepers.upward", True)
+    assert controls.gate_open(model, "upward") and not controls.gate_open(model, "department")

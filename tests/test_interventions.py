@@ -143,6 +143,7 @@ def test_phases_split_the_run_at_the_interventions():
     assert phases(ivs, 2000) == [(0, 200, "before"), (200, 1000, "stream launched"), (1000, 2000, "gatekeepers removed (all); decisions delegated")]
 
 
+@pytest.mark.slow
 def test_the_report_has_phases_and_the_figures_mark_the_interventions(tmp_path):
     cp = small("change_programme", "ticks=300", "interventions.0.tick=50", "interventions.1.tick=150", "interventions.2.tick=150")
     result = sim.compare([small("email_gatekept", "ticks=300"), cp], replications=2, out=tmp_path / "c", executor="serial", progress=False)

@@ -81,11 +81,14 @@ def test_a_holder_who_knows_the_process_produces_the_input_faster():
 
 
 @pytest.mark.slow
-def test_decisions_taken_with_a_stream_hold_more_of_the_knowledge_they_need():
-    seeds = (1, 2, 3, 4)
-    on = [headline(sim.run(small("social_business", "ticks=1000"), seed=s).tables())["decision_quality"] for s in seeds]
-    off = [headline(sim.run(small("social_business", "ticks=1000", "stream.enabled=false"), seed=s).tables())["decision_quality"] for s in seeds]
-    assert np.mean(on) > np.mean(off) + 0.03
+def test_decisions_hold_more_of_what_they_need_where_knowledge_is_passed_on():
+    """Quality comes from knowledge reaching the deciders: with nobody passing items on, owners and
+    contributors know only what they saw born.  (The stream's own effect on quality is small with the
+    defaults: about +0.02 over six seeds of the small social_business, within the noise.)"""
+    seeds = (1, 2, 3)
+    shared = [headline(sim.run(small("email_open", "ticks=800"), seed=s).tables())["decision_quality"] for s in seeds]
+    silent = [headline(sim.run(small("email_open", "ticks=800", "knowledge.share_propensity=0", "knowledge.managers_share_with_team=false"), seed=s).tables())["decision_quality"] for s in seeds]
+    assert np.mean(shared) > np.mean(silent) + 0.1
 
 
 _PATHS: dict[tuple[str, ...], np.ndarray] = {}

@@ -27,7 +27,7 @@ def assert_same_tables(a, b):
 
 @pytest.mark.slow
 def test_same_seed_gives_identical_tables_and_other_seeds_differ():
-    s = small("change_programme", "ticks=400", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200")
+    s = small("change_programme", "ticks=400", "interventions.0.tick=50", "interventions.1.tick=200")
     a, b, c = tables_of(s, seed=5), tables_of(s, seed=5), tables_of(s, seed=6)
     assert_same_tables(a, b)
     assert not a["decisions"].equals(c["decisions"]) and not a["timeseries"].equals(c["timeseries"])
@@ -133,10 +133,11 @@ def test_with_starved_feed_attention_email_wins_when_people_must_stay_on_the_str
 def test_people_drift_away_from_a_stream_that_gives_them_nothing():
     """Usefulness-driven adoption: a starved feed teaches users little, so many go back to mail;
     with full attention nearly everyone stays."""
-    starved = headlines("social_business", "stream.feed_attention_share=0.2")
-    full = headlines("social_business")
-    assert starved["adoption_final"] < full["adoption_final"] - 0.2
-    assert full["adoption_final"] > 0.85
+    no_return = "adoption.imitation_q=0"  # nobody comes back, so the drift shows on its own
+    starved = headlines("social_business", "stream.feed_attention_share=0.2", no_return)
+    full = headlines("social_business", no_return)
+    assert starved["adoption_final"] < full["adoption_final"] - 0.3
+    assert full["adoption_final"] > 0.8
 
 
 @pytest.mark.slow
@@ -150,7 +151,7 @@ def test_when_adoption_collapses_people_know_what_email_users_know():
 
 @pytest.mark.slow
 def test_change_programme_phases_gatekeepers_out_and_delegates():
-    s = small("change_programme", "stream.launch_tick=50", "gatekeepers.remove_at_tick=200", "decisions.delegate_from_tick=200")
+    s = small("change_programme", "interventions.0.tick=50", "interventions.1.tick=200", "interventions.2.tick=200")
     model = run_scenario(s)
     t = model.tables()
     ts, d = t["timeseries"], t["decisions"]
@@ -174,7 +175,7 @@ def test_model_rejects_an_imported_org_that_lacks_what_the_scenario_needs(tmp_pa
 
 
 def test_every_mail_and_post_is_counted_in_the_tick_it_was_sent():
-    model = run_scenario(small("change_programme", "ticks=300", "stream.launch_tick=50"))
+    model = run_scenario(small("change_programme", "ticks=300", "interventions.0.tick=50"))
     ts, people = model.tables()["timeseries"], model.tables()["people"]
     assert ts["email_sent"].sum() == people["email_sent"].sum()
     assert ts["stream_posts"].sum() == people["stream_posts"].sum()

@@ -181,9 +181,8 @@ def test_every_tracked_message_is_delivered_dropped_expired_or_in_flight(p, seed
         overrides += ["stream.enabled=true", "adoption.initial_share=0.5", "stream.communities=2"]
     if p["send_capacity"]:
         overrides.append(f"email.send_capacity_per_tick={p['send_capacity']}")
-    if p["remove_at"]:
-        overrides.append(f"gatekeepers.remove_at_tick={p['remove_at']}")
-    model = OrgModel(load_scenario_text("", overrides), seed=seed)
+    timeline = f"[[interventions]]\ntick = {p['remove_at']}\naction = 'remove_gatekeepers'\n" if p["remove_at"] else ""
+    model = OrgModel(load_scenario_text(timeline, overrides), seed=seed)
     ledger = _Ledger(model)
     for _ in range(model.config.ticks):
         model.step()

@@ -25,7 +25,7 @@ def test_base_scenarios_inherit_and_override():
     assert gk.gatekeepers.bridges and not open_.gatekeepers.bridges
     assert open_.organisation == gk.organisation and open_.email == gk.email
     cp = load_scenario(SCENARIOS / "change_programme.toml")
-    assert cp.gatekeepers.bridges == gk.gatekeepers.bridges and cp.gatekeepers.remove_at_tick == 1000
+    assert cp.gatekeepers.bridges == gk.gatekeepers.bridges and [(iv.tick, iv.action) for iv in cp.interventions] == [(200, "launch_stream"), (1000, "remove_gatekeepers"), (1000, "delegate")]
 
 
 def problems(text="", overrides=(), source="x.toml"):
@@ -49,7 +49,8 @@ def problems(text="", overrides=(), source="x.toml"):
         ("", ["organisation.sales_department=legal"], "organisation.sales_department", "must be one of"),
         ("", ["organisation.partners=0", "gatekeepers.bridges=['partner']"], "gatekeepers.bridges", "partner gatekeeper needs"),
         ("", ["organisation.customers=0"], "decisions.customer_issues_per_1000_per_tick", "need organisation.customers"),
-        ("", ["stream.enabled=true", "stream.launch_tick=5000", "ticks=100"], "stream.launch_tick", "below ticks"),
+        ("", ["stream.launch_tick=50"], "stream.launch_tick", "unknown key; replaced by the timeline"),
+        ("[[interventions]]\ntick = 5\naction = 'train'", [], "interventions.0.share", "needs it"),
         ("", ["adoption.eligible_departments=['nowhere']"], "adoption.eligible_departments", "must name departments"),
     ],
 )

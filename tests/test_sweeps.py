@@ -142,7 +142,7 @@ def test_python_api_for_notebooks(tmp_path):
     import sim
 
     c = sim.compare([small("email_gatekept", *FAST), small("email_open", *FAST)], replications=2, out=tmp_path / "c", executor="serial", progress=False)
-    assert set(c.summary["scenario"]) == {"email_gatekept", "email_open"} and c.report.exists() and len(c.figures) == 3
+    assert set(c.summary["scenario"]) == {"email_gatekept", "email_open"} and c.report.exists() and sorted(f.name for f in c.figures) == ["backlog.png", "decision_latency.png", "diffusion.png", "network.png"]
     assert {"mean", "low", "high", "diff", "effect_size"} <= set(c.stats.columns)
     runs = sim.sweep(SCENARIOS / "email_open.toml", grid={"attention.reading_minutes_per_tick": [4, 12]}, overrides=FAST, out=tmp_path / "s", executor="serial", progress=False)
     assert list(runs["attention.reading_minutes_per_tick"]) == [4, 12] and "decision_latency_median" in runs
