@@ -94,8 +94,14 @@ class Person(mesa.Agent):
         """Take the decision with what the owner and the contributors know now (its quality)."""
         decision.decided = now
         if len(decision.relevant):
+            kb = self.model.knowledge
             people = np.array(sorted(decision.received | {decision.owner}), np.int64)
-            decision.quality = float(self.model.knowledge.known[np.ix_(people, decision.relevant)].any(axis=0).mean())
+            missing = decision.relevant[~kb.known[np.ix_(people, decision.relevant)].any(axis=0)]
+            found = self.model.search.find(self.index, missing, now)  # look before deciding without it
+            if len(found):
+                kb.learn(np.full(len(found), self.index), found, now)
+                decision.found_by_search = len(found)
+            decision.quality = float(kb.known[np.ix_(people, decision.relevant)].any(axis=0).mean())
         self.model.decision_desk.closed += 1
 
 

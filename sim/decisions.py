@@ -73,6 +73,7 @@ class Decision:
     messages_used: int = 0
     relevant: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # knowledge items it needs
     quality: float | None = None  # share of ``relevant`` the owner and contributors knew when it was taken
+    found_by_search: int = 0  # relevant items the owner found by searching before deciding
 
     @property
     def is_open(self) -> bool:
@@ -112,6 +113,7 @@ class Decision:
             "messages_used": self.messages_used,
             "relevant_items": len(self.relevant),
             "quality": self.quality,
+            "found_by_search": self.found_by_search,
         }
 
 

@@ -39,6 +39,7 @@ from .organisation import Organisation, Role, build_organisation
 from .results import Recorder
 from .routing import Router
 from .scenario import Scenario, ScenarioError
+from .search import Search
 from .sharing import Sharing
 
 __all__ = ["OrgModel", "named_rng"]
@@ -91,6 +92,8 @@ class OrgModel(mesa.Model):
         self.knowledge = KnowledgeBook(org, self.rngs["knowledge"])
         self.sharing = Sharing(self)
         self.decision_desk = DecisionDesk(self)
+        self.search = Search(self)
+        self.attention.on_expire = lambda rows: self.search.note_expired(rows, self.now)
         self.retellers = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))  # person, item, until
         staff = int(np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE)).sum())
         k = s.knowledge
@@ -274,7 +277,8 @@ class OrgModel(mesa.Model):
         return att.tracked_unread + sum(len(p) for p in att.pending) + len(self.mail.outbox)
 
     def read_minutes(self) -> np.ndarray:
-        return self.attention.read_total.sum(axis=0) * self.config.attention.read_minutes_per_item
+        """Reading time per person so far, both channels, searches included."""
+        return self.attention.read_total.sum(axis=0) * self.config.attention.read_minutes_per_item + self.search.minutes
 
     def write_minutes(self) -> np.ndarray:
         w = self.written.sum(axis=0) + self.sharing.written.sum(axis=0) + self.background_written_per_tick * self.now

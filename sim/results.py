@@ -89,6 +89,7 @@ DECISION_COLUMNS = [
     "decision_id", "kind", "scope", "originator", "owner", "owner_level", "created_tick", "owner_aware_tick", "decided_tick",
     "latency_ticks", "status", "inputs_required", "inputs_received", "contributors", "follow_ups", "people_involved",
     "gatekeepers_passed", "messages_used", "relevant_items", "quality",
+    "found_by_search",
 ]
 
 
@@ -100,7 +101,7 @@ def decisions_table(model) -> pd.DataFrame:
     for c in ("owner_aware_tick", "decided_tick", "latency_ticks"):
         df[c] = df[c].astype("Int64")
     for c in ("decision_id", "originator", "owner", "owner_level", "created_tick", "inputs_required", "inputs_received",
-              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used", "relevant_items"):
+              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used", "relevant_items", "found_by_search"):
         df[c] = df[c].astype("int64")
     for c in ("kind", "scope", "status"):
         df[c] = df[c].astype("string")

@@ -158,6 +158,16 @@ class Attention(_Section):
     available_share: Share = 0.75
     """Share of working hours a person is at the desk (not in meetings or focus time) and reads; the
     hours away are drawn at random each tick (assumption)."""
+    search_items: Annotated[int, Field(ge=0, le=100_000)] = 100
+    """Before deciding, an owner searches what they can see for the knowledge the decision needs and
+    nobody involved knows: the posts of the spaces they follow (stream users) and the mail that reached
+    them unread.  A search skims this many entries, so an item is found with chance
+    ``search_items / entries there`` in the window: noisy spaces and full mailboxes hide it
+    (assumption; 0: nobody searches)."""
+    search_minutes: Annotated[float, Field(ge=0, le=600)] = 5.0
+    """Reading time one search costs (assumption: 100 entries skimmed at 3 seconds each)."""
+    search_window_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 80
+    """How far back a search looks, in ticks (assumption: two working weeks)."""
 
 
 class Load(_Section):

@@ -117,3 +117,48 @@ def test_a_no_social_at_work_policy_holds_adoption_on_a_lower_plateau():
 def test_without_management_participation_adoption_is_slower():
     with_managers, without = adoption_path(), adoption_path("adoption.managers_participate=false")
     assert without[800] < with_managers[800] - 0.2
+
+
+# ------------------------------------------------------------------ finding instead of asking
+def test_search_finds_what_one_can_see_only():
+    """A post is findable by the stream users who follow its space; unread mail only by its reader."""
+    model = _model_with_items()
+    m = model
+    item = 0
+    m.stream.posts = {k: np.concatenate([v, np.array([x], v.dtype)]) for (k, v), x in zip(m.stream.posts.items(), (m.groups.company, 0, m.now - 1, 0, item))}
+    member = int(m.groups.members(m.groups.company)[0])
+    outsider = int(np.flatnonzero(m.org.is_external())[0])
+    m.config = m.config.model_copy(update={"attention": m.config.attention.model_copy(update={"search_items": 10**6})})  # skim everything
+    m.search.cfg = m.config.attention
+    # no stream yet: the post is not where the member looks
+    assert len(m.search.find(member, np.array([item]), m.now)) == 0
+    m.adoption.launch_at, m.adoption.live, m.adoption.adopted[:] = 0, True, m.adoption.eligible
+    assert m.search.find(member, np.array([item]), m.now).tolist() == [item]
+    assert len(m.search.find(outsider, np.array([item]), m.now)) == 0
+    # mail: what reached a person unread is in their mailbox, nobody else's
+    from sim.messages import CHANNEL, KIND, PAYLOAD, READER, new_rows
+    rows = new_rows(1)
+    rows[0, READER], rows[0, PAYLOAD], rows[0, KIND], rows[0, CHANNEL] = outsider, 1, 0, 0
+    m.search.note_expired(rows, m.now)
+    assert m.search.find(outsider, np.array([1]), m.now).tolist() == [1]
+    other_outsider = int(np.flatnonzero(m.org.is_external())[1])
+    assert len(m.search.find(other_outsider, np.array([1]), m.now)) == 0
+    assert m.search.minutes[member] == 2 * m.config.attention.search_minutes  # every search costs reading time
+
+
+GLANCING = ("knowledge.stream_audience={company=1.0}", "stream.feed_attention_share=0.2", "adoption.drift_rate=0")
+
+
+@pytest.mark.slow
+def test_searching_open_spaces_raises_quality_and_noise_hides_what_is_there():
+    """Users glance at a fifth of their feed; what scrolled by stays in the spaces, and owners find
+    it before deciding.  Background posts in the same spaces hide it."""
+    def run(*extra):
+        m = sim.run(small("social_business", "ticks=800", *GLANCING, *extra), seed=1)
+        t = m.tables()
+        return int(t["decisions"]["found_by_search"].sum()), headline(t)["decision_quality"]
+    found, quality = run()
+    _, quality_without = run("attention.search_items=0")
+    found_noisy, _ = run("load.stream_share=0.9")
+    assert found > 40 and quality > quality_without + 0.05
+    assert found_noisy < 0.6 * found
