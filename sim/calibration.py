@@ -667,49 +667,11 @@ def tie_e_i_index(u: np.ndarray, v: np.ndarray, group: np.ndarray, groups: int) 
 
 def generate_with_department_sizes(sizes: list[int], org_cfg, rng: np.random.Generator):
     """:func:`sim.organisation.generate` with one size per department instead of one for all (the
-    ``[organisation]`` table has only ``people_per_department``).  The same rules in the same order,
-    so the same draws: a CEO; per department a head, a reporting tree by ``span_of_control`` and a
-    small-world lattice inside; random ties across departments; the executive ring; partners and
-    customers.  With equal sizes it builds exactly what ``generate`` builds (tested)."""
-    from .organisation import Role as R
-    from .organisation import _Builder, _lattice_ties, _random_cross_ties
+    ``[organisation]`` table has only ``people_per_department``): the same rules in the same order,
+    so with equal sizes it builds exactly what ``generate`` builds (tested)."""
+    from .organisation import generate
 
-    names = list(org_cfg.departments) + ["executive office"]
-    if len(sizes) != len(org_cfg.departments):
-        raise ValueError(f"one size per department: {len(org_cfg.departments)} departments, {len(sizes)} sizes")
-    b = _Builder(names)
-    ceo = b.add(R.EXECUTIVE, len(names) - 1, -1)[0]
-    span = org_cfg.span_of_control
-    heads = []
-    for d, m in enumerate(sizes):
-        local = np.arange(m)
-        parent_local = np.where(local == 0, -1, (local - 1) // span)
-        has_reports = local * span + 1 < m
-        first = b.n
-        roles = np.where(has_reports, R.MANAGER, R.EMPLOYEE)
-        roles[0] = R.EXECUTIVE
-        manager = np.where(parent_local < 0, ceo, first + parent_local)
-        ids = b.add(roles, d, manager)
-        heads.append(ids[0])
-        b.tie(ids[1:], manager[1:])
-        b.tie(ids[0], ceo)
-        b.tie(*_lattice_ties(ids, org_cfg.ties_within_department, rng, org_cfg.rewire_share))
-    role, dept, _ = b.arrays()
-    b.tie(*_random_cross_ties(np.arange(b.n), dept, org_cfg.ties_across_departments, rng))
-    if org_cfg.executive_team_ties:
-        b.tie(heads, np.roll(heads, 1))
-    for count, role_code, dept_name in ((org_cfg.partners, R.PARTNER, org_cfg.sales_department), (org_cfg.customers, R.CUSTOMER, org_cfg.support_department)):
-        if count == 0:
-            continue
-        d = names.index(dept_name)
-        staff = np.flatnonzero((dept == d) & (role != R.EXECUTIVE))
-        if len(staff) == 0:
-            staff = np.flatnonzero(dept == d)
-        contacts = staff[rng.integers(0, len(staff), (count, org_cfg.contacts_per_external))]
-        ids = b.add(np.full(count, role_code), -1, contacts[:, 0])
-        for c in range(org_cfg.contacts_per_external):
-            b.tie(ids, contacts[:, c])
-    return b
+    return generate(org_cfg, rng, department_sizes=sizes)
 
 
 def _generated_ties(sizes: list[int], org_cfg, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -828,16 +790,15 @@ def summary_line(checks: list[CalibrationCheck]) -> str:
 # ------------------------------------------------------------------ figures
 def calibration_figures(data: dict, folder: Path) -> list[Path]:
     """One figure per case that was measured: the model against the fact."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from .figures import save_figure
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
 
     def save(fig, name):
-        FigureCanvasAgg(fig)
-        fig.savefig(folder / name, dpi=110)
-        paths.append(folder / name)
+        paths.append(save_figure(fig, folder / name, dpi=110))
 
     if data.get("C1"):
         d = data["C1"]

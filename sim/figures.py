@@ -17,7 +17,7 @@ from scipy import stats
 
 from .experiments import Experiment
 
-__all__ = ["comparison_figures", "network_figure", "intervention_marks", "mark_interventions"]
+__all__ = ["comparison_figures", "network_figure", "intervention_marks", "mark_interventions", "save_figure"]
 
 
 def _stack(frames: list[pd.DataFrame], column: str) -> np.ndarray:
@@ -36,10 +36,15 @@ def _band(ax, x, runs: np.ndarray, label: str, color) -> None:
         ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.25, lw=0)
 
 
-def _save(fig: Figure, path: Path) -> str:
+def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
+    """Draw ``fig`` on an Agg canvas (no pyplot, no global backend) and write it to ``path``."""
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=120)
-    return str(path)
+    fig.savefig(path, dpi=dpi)
+    return Path(path)
+
+
+def _save(fig: Figure, path: Path) -> str:
+    return str(save_figure(fig, path))
 
 
 def intervention_marks(exp: Experiment, order: list[str]) -> dict[str, list[tuple[int, str]]]:

@@ -266,18 +266,23 @@ def _random_cross_ties(internal: np.ndarray, dept: np.ndarray, mean_ties: float,
     return u[keep], v[keep]
 
 
-def generate(org_cfg, rng: np.random.Generator) -> _Builder:
+def generate(org_cfg, rng: np.random.Generator, department_sizes: list[int] | None = None) -> _Builder:
     """Build departments, a reporting tree, informal ties, partners and customers from a scenario's
-    ``[organisation]`` table.  All randomness comes from ``rng``."""
+    ``[organisation]`` table.  All randomness comes from ``rng``.  ``department_sizes`` gives each
+    department its own size instead of ``people_per_department`` (the calibration against a real
+    network uses it); the rules and the order of draws are the same."""
     names = list(org_cfg.departments) + ["executive office"]
+    sizes = [org_cfg.people_per_department] * len(org_cfg.departments) if department_sizes is None else list(department_sizes)
+    if len(sizes) != len(org_cfg.departments):
+        raise ValueError(f"one size per department: {len(org_cfg.departments)} departments, {len(sizes)} sizes")
     b = _Builder(names)
     ceo = b.add(Role.EXECUTIVE, len(names) - 1, -1)[0]
-    s, m = org_cfg.span_of_control, org_cfg.people_per_department
-    local = np.arange(m)
-    parent_local = np.where(local == 0, -1, (local - 1) // s)
-    has_reports = local * s + 1 < m
+    s = org_cfg.span_of_control
     heads = []
-    for d in range(len(org_cfg.departments)):
+    for d, m in enumerate(sizes):
+        local = np.arange(m)
+        parent_local = np.where(local == 0, -1, (local - 1) // s)
+        has_reports = local * s + 1 < m
         first = b.n
         roles = np.where(has_reports, Role.MANAGER, Role.EMPLOYEE)
         roles[0] = Role.EXECUTIVE

@@ -475,16 +475,15 @@ def format_checks(checks: list[Check]) -> str:
 
 def validation_figures(data: dict, folder: Path) -> list[Path]:
     """One figure per case: what was simulated against what theory says."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from .figures import save_figure
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
 
     def save(fig, name):
-        FigureCanvasAgg(fig)
-        fig.savefig(folder / name, dpi=110)
-        paths.append(folder / name)
+        paths.append(save_figure(fig, folder / name, dpi=110))
 
     if "V1" in data:
         d = data["V1"]
