@@ -5,7 +5,8 @@ agents act on the few messages that need judgement: decision requests, asks and 
 
 Rules (``Person.on_decision_message``):
 - the owner, on any message about a decision, becomes aware of it and asks every holder whose
-  input it lacks (its own input it has already);
+  input it lacks (its own input it has already): directly when aware of the holder, else by way of
+  a relay who passes the ask on, a detour (:mod:`sim.awareness`);
 - a holder, asked (or seeing the decision's thread in the stream), produces its input, which takes
   time, and sends it to the owner; asked again after giving it, it sends it again;
 - the owner, on an input, records it and decides when all inputs are in.
@@ -68,9 +69,20 @@ class Person(mesa.Agent):
             self.decide(decision, now)
 
     def ask(self, decision: Decision, holders: list[int], now: int) -> None:
+        """Ask holders for their input (again, on a follow-up): directly those the owner is aware
+        of, in one message; each of the others by way of a relay (one detour each)."""
+        awareness = self.model.awareness
+        direct = []
         for h in holders:
             decision.asked[h] = now
-        self.model.communicate(self.index, holders, MessageKind.ASK, decision, now)
+            relay = awareness.relay_for(self.index, h)
+            if relay < 0:
+                direct.append(h)
+            else:
+                decision.detours += 1
+                self.model.communicate_via(self.index, relay, h, MessageKind.ASK, decision, now)
+        if direct:
+            self.model.communicate(self.index, direct, MessageKind.ASK, decision, now)
 
     def work_on_input(self, decision: Decision, now: int) -> None:
         """Asked (or seeing the thread): produce the input, which takes ``input_effort_ticks`` on

@@ -12,7 +12,8 @@ department, or other departments, by the decision's scope.  Who decides:
 The mix of scopes (``decisions.scope_shares``: inputs from one team, one department, or across
 departments) decides how high escalation climbs, so the top does not own every decision.
 
-The owner learns of the decision from a request, asks the holders it has no input from, and decides
+The owner learns of the decision from a request, asks the holders it has no input from (through a
+relay when it is not aware of them, :mod:`sim.awareness`), and decides
 when every input has arrived, or ``deadline_ticks`` after learning of it, with what arrived.  Whoever
 waits follows up after ``patience_ticks`` (the originator re-sends the request, the owner re-asks a
 holder), up to ``max_follow_ups`` times, on either channel, so a filtered message delays rather than
@@ -74,6 +75,7 @@ class Decision:
     relevant: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # knowledge items it needs
     quality: float | None = None  # share of ``relevant`` the owner and contributors knew when it was taken
     found_by_search: int = 0  # relevant items the owner found by searching before deciding
+    detours: int = 0  # asks sent by way of a relay because the owner was not aware of the holder
 
     @property
     def is_open(self) -> bool:
@@ -114,6 +116,7 @@ class Decision:
             "relevant_items": len(self.relevant),
             "quality": self.quality,
             "found_by_search": self.found_by_search,
+            "detours": self.detours,
         }
 
 

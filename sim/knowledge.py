@@ -42,6 +42,7 @@ class KnowledgeBook:
         self.count = np.zeros((capacity, self.n_groups), np.int64)
         self.known_by_kind = np.zeros((len(ItemKind), self.n_groups), np.int64)  # sum of counts per kind
         self.items_by_kind = np.zeros(len(ItemKind), np.int64)
+        self.relevant_known = np.zeros(org.n, np.int64)  # items each person knows that concern them (awareness)
         self.t_first = np.full(capacity, -1, np.int64)
         self.t50 = np.full(capacity, -1, np.int64)
         self.t90 = np.full(capacity, -1, np.int64)
@@ -124,6 +125,7 @@ class KnowledgeBook:
         groups = self.org.group[person]
         np.add.at(self.count, (item, groups), 1)
         np.add.at(self.known_by_kind, (self.kind[item], groups), 1)
+        self.relevant_known += np.bincount(person[self.relevant(person, item)], minlength=self.org.n)
         self._thresholds(np.unique(item), now)
         return person, item
 

@@ -6,7 +6,8 @@ One tick (a working hour unless ``tick_hours`` says otherwise) is this list of p
 2. new knowledge items are born (:mod:`sim.knowledge`) and new decisions arise (:mod:`sim.decision_desk`);
 3. background traffic arrives (``[load]``);
 4. everyone reads, both channels by one rule (:mod:`sim.attention`); relays and gatekeepers pass on
-   what they read (:mod:`sim.routing`); readers learn items and act on decision messages;
+   what they read (:mod:`sim.routing`); readers learn items, learn who knows what and whom
+   (:mod:`sim.awareness`) and act on decision messages;
 5. what was learned is passed on (:mod:`sim.sharing`);
 6. inputs that are ready go out, whoever waited too long follows up, deadlines close decisions;
 7. outboxes are emptied as far as the send capacity allows; the tick is recorded.
@@ -26,6 +27,7 @@ import mesa
 from .adoption import Adoption
 from .agents import AGENT_CLASS
 from .attention import Attention
+from .awareness import Awareness
 from .channels.email import Mail
 from .channels.stream import Stream, feed_look_share
 from .decision_desk import DecisionDesk
@@ -93,6 +95,7 @@ class OrgModel(mesa.Model):
         self.sharing = Sharing(self)
         self.decision_desk = DecisionDesk(self)
         self.search = Search(self)
+        self.awareness = Awareness(self)
         self.attention.on_expire = lambda rows: self.search.note_expired(rows, self.now)
         self.retellers = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))  # person, item, until
         staff = int(np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE)).sum())
@@ -150,6 +153,7 @@ class OrgModel(mesa.Model):
         read = self.last_read = self.attention.step(now, self._budgets(), self._background(now))
         self.traffic.read(read.rows)
         self._screen_background(read)
+        self.awareness.on_read(read.rows)
         learned_p, learned_i = self._on_read(read.rows, now)
         self._routine_mail(now)
         self._retell(now)
@@ -362,6 +366,19 @@ class OrgModel(mesa.Model):
             decision.messages_used += 1
         if by_mail:
             decision.messages_used += self.mail.send(sender, np.array(by_mail), kind, decision.id, now)
+            self.written[Channel.EMAIL, sender] += 1
+
+    def communicate_via(self, sender: int, relay: int, recipient: int, kind: int, decision, now: int) -> None:
+        """Send a decision message to ``recipient`` by way of ``relay``, who reads it and passes it on
+        (a detour, :meth:`sim.awareness.Awareness.relay_for`): a post in the decision's thread
+        @mentioning the relay when sender and relay share it on the stream, else a mail to the relay.
+        Either way it is routed and screened like any addressed message from the relay on."""
+        if self._on_stream(sender, decision.space) and self._on_stream(relay, decision.space):
+            self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=[recipient], via=relay)
+            self.written[Channel.STREAM, sender] += 1
+            decision.messages_used += 1
+        else:
+            decision.messages_used += self.mail.send(sender, recipient, kind, decision.id, now, via=relay)
             self.written[Channel.EMAIL, sender] += 1
 
 

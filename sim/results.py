@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .awareness import READING_COLUMNS
 from .messages import CHANNEL
 from .organisation import Group, Role
 
@@ -37,7 +38,7 @@ COUNTER_COLUMNS = [
     "reading_hours", "adoption_share", "decisions_created", "decisions_decided", "decisions_open",
     "cross_group_read", "cross_group_via_gatekeeper",
 ]
-TIMESERIES_COLUMNS = ["tick", *COVERAGE_COLUMNS, *COUNTER_COLUMNS]
+TIMESERIES_COLUMNS = ["tick", *COVERAGE_COLUMNS, *COUNTER_COLUMNS, *READING_COLUMNS]
 FLOAT_COLUMNS = ("adoption_share", "reading_hours")
 
 
@@ -75,7 +76,7 @@ class Recorder:
             cross[0] - self.cross_before[0], cross[1] - self.cross_before[1],
         ]
         self.cross_before = cross
-        self.rows[self.filled] = [now, *m.knowledge.mean_coverage().ravel(), *counters]
+        self.rows[self.filled] = [now, *m.knowledge.mean_coverage().ravel(), *counters, *m.awareness.readings(now)]
         self.filled += 1
 
 
@@ -89,7 +90,7 @@ DECISION_COLUMNS = [
     "decision_id", "kind", "scope", "originator", "owner", "owner_level", "created_tick", "owner_aware_tick", "decided_tick",
     "latency_ticks", "status", "inputs_required", "inputs_received", "contributors", "follow_ups", "people_involved",
     "gatekeepers_passed", "messages_used", "relevant_items", "quality",
-    "found_by_search",
+    "found_by_search", "detours",
 ]
 
 
@@ -101,7 +102,7 @@ def decisions_table(model) -> pd.DataFrame:
     for c in ("owner_aware_tick", "decided_tick", "latency_ticks"):
         df[c] = df[c].astype("Int64")
     for c in ("decision_id", "originator", "owner", "owner_level", "created_tick", "inputs_required", "inputs_received",
-              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used", "relevant_items", "found_by_search"):
+              "contributors", "follow_ups", "people_involved", "gatekeepers_passed", "messages_used", "relevant_items", "found_by_search", "detours"):
         df[c] = df[c].astype("int64")
     for c in ("kind", "scope", "status"):
         df[c] = df[c].astype("string")

@@ -132,9 +132,11 @@ class Router:
         return nxt
 
     # ---------------------------------------------------------------- writing and forwarding
-    def address(self, sender, target, kind: int, payload, now: int, channel: int) -> np.ndarray:
+    def address(self, sender, target, kind: int, payload, now: int, channel: int, via: int = -1) -> np.ndarray:
         """Entry rows for messages addressed to ``target`` (arrays broadcast together); a message to
-        oneself is dropped.  The rows are ready after the channel's delivery delay."""
+        oneself is dropped.  The rows are ready after the channel's delivery delay.  ``via`` (a
+        person) makes the first logical hop that person, a relay who passes the message on
+        (:mod:`sim.awareness`); else the channel's routing rule chooses it."""
         sender, target, payload = (np.asarray(a, np.int64).ravel() for a in np.broadcast_arrays(np.atleast_1d(sender), np.atleast_1d(target), np.atleast_1d(payload)))
         keep = sender != target
         sender, target, payload = sender[keep], target[keep], payload[keep]
@@ -144,7 +146,7 @@ class Router:
         ch = np.full(len(sender), channel, np.int64)
         rows[:, ORIGIN] = rows[:, FRM] = rows[:, BY] = sender
         rows[:, TARGET], rows[:, PAYLOAD], rows[:, KIND], rows[:, CHANNEL] = target, payload, kind, channel
-        rows[:, HOP] = self.logical_next(sender, target, ch)
+        rows[:, HOP] = self.logical_next(sender, target, ch) if via < 0 else via
         rows[:, READER] = self.next_holder(sender, rows[:, HOP], rows[:, CLEARED], ch, now)
         rows[:, LEVEL] = Level.ADDRESSED
         rows[:, SENT] = now

@@ -357,6 +357,18 @@ class Decisions(_Section):
     (proportionally less for part of it): knowing the process saves work (assumption)."""
 
 
+class Awareness(_Section):
+    """Who knows what and whom (transactive memory, :mod:`sim.awareness`): beliefs learned from what
+    people read, used by owners to find the holders of inputs."""
+
+    initially_aware: Literal["contacts", "everyone"] = "contacts"
+    """Whom people are aware of at the start: their ``contacts`` (ties, team and manager;
+    assumption) or ``everyone`` (the textbook setting: every owner asks every holder directly)."""
+    measure_every_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 8
+    """Ticks between two measurements of awareness accuracy in ``timeseries`` (a working day;
+    assumption: the readings move slowly, and measuring costs a pass over the beliefs)."""
+
+
 class Scenario(_Section):
     """A whole scenario: run length, organisation, channels, adoption, what flows."""
 
@@ -378,6 +390,7 @@ class Scenario(_Section):
     adoption: Adoption = Adoption()
     knowledge: Knowledge = Knowledge()
     decisions: Decisions = Decisions()
+    awareness: Awareness = Awareness()
     interventions: Annotated[list[Intervention], Field(max_length=10_000)] = []
     """The change programme: a timeline of interventions (:mod:`sim.interventions`)."""
 

@@ -27,6 +27,7 @@ METRICS = {
     "decision_input_coverage": ("inputs present when decided", "share", "higher"),
     "decision_contributors": ("contributors per decision (besides the owner)", "people", "higher"),
     "decision_quality": ("relevant knowledge held when deciding", "share", "higher"),
+    "decision_detours": ("asks sent through a relay per decision (owner not aware of the holder)", "asks", "lower"),
     "customer_issue_latency_mean": ("customer issues: time to resolve, restricted mean", "ticks", "lower"),
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),
@@ -45,6 +46,8 @@ METRICS = {
     "writing_hours_per_week": ("writing, mail and posts, per person", "hours/week", "lower"),
     "manager_reading_hours_per_week": ("reading per manager or executive", "hours/week", "lower"),
     "adoption_final": ("stream users at the end", "share", "higher"),
+    "awareness_who_knows_what": ("who knows what: knowers of my items I know of, at the end", "share", "higher"),
+    "awareness_who_knows_whom": ("who knows whom: colleagues in my department I am aware of, at the end", "share", "higher"),
     "e_i_index": ("E-I index between groups (-1 all inside, +1 all across)", "index", "higher"),
     "gatekeeper_brokerage": ("cross-group messages that passed a gatekeeper", "share", "lower"),
 }
@@ -83,6 +86,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         "decision_input_coverage": float((decided["inputs_received"] / decided["inputs_required"]).mean()) if len(decided) else math.nan,
         "decision_contributors": float(decided["contributors"].mean()) if len(decided) else math.nan,
         "decision_quality": _mean_quality(decided),
+        "decision_detours": float(d["detours"].mean()) if len(d) and "detours" in d else math.nan,
     }
     issues = d["kind"] == "customer_issue"
     out["customer_issue_latency_mean"] = restricted_mean(durations[issues.to_numpy()], observed[issues.to_numpy()], horizon) if issues.any() else math.nan
@@ -103,6 +107,8 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     out["writing_hours_per_week"] = float(staff["writing_hours_per_week"].mean()) if len(staff) else math.nan
     out["manager_reading_hours_per_week"] = float(leads["reading_hours_per_week"].mean()) if len(leads) else math.nan
     out["adoption_final"] = float(ts["adoption_share"].iloc[-1]) if len(ts) else 0.0
+    for metric, column in (("awareness_who_knows_what", "awareness_what_staff"), ("awareness_who_knows_whom", "awareness_whom_department_staff")):
+        out[metric] = float(ts[column].iloc[-1]) if len(ts) and column in ts else math.nan
     out.update(_network(tables))
     return out
 
@@ -138,8 +144,8 @@ def _fmt(value: float, unit: str) -> str:
         return "n/a"
     if math.isinf(value):
         return "not reached"
-    if unit == "share":
-        return f"{100 * value:.0f} %"
+    if unit == "share":  # small shares (who knows what) keep a decimal, so they do not read as 0 %
+        return f"{100 * value:.0f} %" if abs(value) >= 0.1 or value == 0 else f"{100 * value:.1f} %"
     if unit in ("hours/week", "people", "index"):
         return f"{value:.2f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"

@@ -28,9 +28,10 @@ class Mail:
         self.sent_by = np.zeros(org.n, np.int64)  # mails sent (one per recipient), relays excluded
         self.tick_sent = 0
 
-    def send(self, sender, target, kind: int, payload, now: int) -> int:
-        """Mail addressed to ``target`` (arrays broadcast together).  Returns how many were sent."""
-        return self._queue(self.router.address(sender, target, kind, payload, now, self.channel))
+    def send(self, sender, target, kind: int, payload, now: int, via: int = -1) -> int:
+        """Mail addressed to ``target`` (arrays broadcast together), through the relay ``via`` when
+        given (:meth:`sim.routing.Router.address`).  Returns how many were sent."""
+        return self._queue(self.router.address(sender, target, kind, payload, now, self.channel, via=via))
 
     def send_list(self, sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int) -> int:
         """One copy per list member (``sender[i]`` wrote to ``readers[i]``)."""

@@ -41,10 +41,12 @@ class Stream:
     def start_tick(self) -> None:
         self.tick_posts = 0
 
-    def post(self, author, space, kind: int, payload, now: int, users: np.ndarray, mentions=(), internal: np.ndarray | None = None, leak_share: float = 0.0) -> int:
+    def post(self, author, space, kind: int, payload, now: int, users: np.ndarray, mentions=(), internal: np.ndarray | None = None, leak_share: float = 0.0,
+             via: int = -1) -> int:
         """Posts (arrays broadcast together), copied to the followers of each space who use the stream
         (``users``), the author and anyone @mentioned left out; ``mentions`` (people) of a single post
-        are notified through :class:`sim.routing.Router`.  Posts flagged ``internal`` reach partners and
+        are notified through :class:`sim.routing.Router`, by way of the relay ``via`` when given (the
+        relay gets the notification to pass on; the people mentioned still see the post in their feed).  Posts flagged ``internal`` reach partners and
         customers in the space only with chance ``leak_share``.  Returns the number of posts."""
         author, space, payload = (np.asarray(a, np.int64).ravel() for a in np.broadcast_arrays(np.atleast_1d(author), np.atleast_1d(space), np.atleast_1d(payload)))
         m = len(author)
@@ -59,7 +61,7 @@ class Stream:
         which, reader = csr_rows(self.groups.members_indptr, self.groups.members_indices, space)
         keep = users[reader] & (reader != author[which])
         if len(mentions):
-            keep &= ~np.isin(reader, np.asarray(mentions))
+            keep &= ~np.isin(reader, np.asarray(mentions) if via < 0 else np.asarray([via]))
         if internal is not None:
             outside = np.broadcast_to(internal, (m,))[which] & (self.org.department[reader] < 0)
             keep &= ~outside | (self.rng.random(len(reader)) < leak_share)
@@ -68,5 +70,5 @@ class Stream:
         which, reader = which[keep], reader[keep]
         self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.boss))
         if len(mentions):
-            self.attention.add(self.router.address(author[0], np.asarray(mentions, np.int64), kind, payload[0], now, self.channel))
+            self.attention.add(self.router.address(author[0], np.asarray(mentions, np.int64), kind, payload[0], now, self.channel, via=via))
         return m

@@ -1,0 +1,155 @@
+"""Who knows what and whom (issue 11, transactive memory): beliefs come from what is read, asks to
+unknown holders take a detour through a relay, and the stream raises awareness by its mechanism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.decisions import Decision, DecisionKind
+from sim.messages import BY, CHANNEL, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Channel, Level, MessageKind, new_rows
+from sim.model import OrgModel
+from sim.organisation import Role
+from sim.summary import headline
+
+from .conftest import bare, small
+
+QUIET_READING = ["load.received_per_tick=0", "attention.available_share=1.0", "email.random_mail_per_tick=0"]
+
+
+def _model(*overrides: str) -> OrgModel:
+    s = bare("ticks = 40\n[organisation]\npeople_per_department = 20\ncustomers = 0\npartners = 0", "knowledge.process_per_1000_per_tick=100",
+             *QUIET_READING, *overrides)
+    model = OrgModel(s, seed=3)
+    model.run(5)  # some items are born
+    return model
+
+
+def _strangers(model: OrgModel) -> tuple[int, int]:
+    """Two employees in different departments, not aware of each other (no tie, no shared team)."""
+    org, aw = model.org, model.awareness
+    employees = org.members(Role.EMPLOYEE)
+    for a in employees.tolist():
+        for b in employees.tolist():
+            if org.department[a] != org.department[b] and not aw.aware(a, [b])[0] and not aw.aware(b, [a])[0]:
+                return a, b
+    raise AssertionError("no strangers")
+
+
+def _knowledge_row(reader: int, by: int, origin: int, item: int) -> np.ndarray:
+    rows = new_rows(1)
+    rows[0, [READER, TARGET, BY, ORIGIN, PAYLOAD, KIND, CHANNEL, LEVEL, SENT, READY]] = [
+        reader, reader, by, origin, item, MessageKind.KNOWLEDGE, Channel.EMAIL, Level.ADDRESSED, 0, 0]
+    return rows
+
+
+def test_people_start_aware_of_their_ties_team_and_manager_and_believe_nothing_about_items():
+    model = _model()
+    org, aw, groups = model.org, model.awareness, model.groups
+    for p in org.members(Role.EMPLOYEE, Role.MANAGER).tolist():
+        ties = org.ties_indices[org.ties_indptr[p]: org.ties_indptr[p + 1]]
+        team = groups.members(groups.team_of[p]) if groups.team_of[p] >= 0 else np.empty(0, np.int64)
+        assert aw.aware(p, ties).all() and aw.aware(p, team).all()
+        if org.manager[p] >= 0:
+            assert aw.aware(p, [org.manager[p]])[0]
+    a, b = _strangers(model)
+    assert not aw.aware(a, [b])[0]
+    fresh = OrgModel(model.config, seed=3)
+    assert len(fresh.awareness.what) == 0
+
+
+def test_reading_a_copy_shows_its_sender_and_writer_and_that_they_know_the_item():
+    model = _model()
+    aw = model.awareness
+    reader, writer = _strangers(model)
+    relay = int(model.org.manager[writer])
+    item = 0
+    assert not aw.aware(reader, [writer])[0] and not aw.believes_knows(reader, writer, item)
+    aw.on_read(_knowledge_row(reader, relay, writer, item))
+    assert aw.aware(reader, [writer, relay]).all()
+    assert aw.believes_knows(reader, writer, item) and aw.believes_knows(reader, relay, item)
+    assert not aw.believes_knows(writer, reader, item)  # the writer learned nothing from the reader's read
+    aw.compact()
+    assert aw.aware(reader, [writer])[0] and aw.believes_knows(reader, writer, item)  # kept after merging
+
+
+def test_nothing_is_learned_from_what_was_not_read():
+    model = _model("ticks=200", "attention.available_share=0.0")  # nobody is at the desk: nothing is read
+    reader, writer = _strangers(model)
+    model.mail.send(writer, reader, MessageKind.KNOWLEDGE, 0, model.now)
+    model.run(10)
+    assert not model.awareness.aware(reader, [writer])[0]
+    assert not model.awareness.believes_knows(reader, writer, 0)
+
+
+def test_the_correct_belief_counts_towards_who_knows_what_and_a_read_colleague_towards_who_knows_whom():
+    model = _model()
+    aw, kb = model.awareness, model.knowledge
+    reader, writer = _strangers(model)
+    item = int(np.flatnonzero((kb.home[: kb.n_items] == model.org.department[reader]))[0])  # concerns the reader
+    kb.learn(np.array([writer]), np.array([item]), model.now)
+    before_what, before_whom = aw.per_person()["what"][reader], aw.per_person()["whom_across"][reader]
+    aw.on_read(_knowledge_row(reader, writer, writer, item))
+    after = aw.per_person()
+    assert after["what"][reader] > (0 if np.isnan(before_what) else before_what)
+    assert after["whom_across"][reader] > before_whom
+
+
+def _asked_decision(model: OrgModel, owner: int, holder: int) -> Decision:
+    """A decision owned by ``owner`` that needs ``holder``'s input, registered with the desk."""
+    desk = model.decision_desk
+    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, owner, owner, [owner, holder], model.now)
+    desk.decisions.append(dec)
+    desk.open.append(dec)
+    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, holder]))
+    model.people[owner].become_aware(dec, model.now)
+    return dec
+
+
+def test_an_owner_not_aware_of_a_holder_asks_through_a_relay_and_the_input_arrives():
+    model = _model()
+    owner, holder = _strangers(model)
+    dec = _asked_decision(model, owner, holder)
+    relay = model.awareness.relay_for(owner, holder)
+    assert dec.detours == 1 and relay >= 0 and relay not in (owner, holder)
+    assert model.awareness.aware(owner, [relay])[0]  # someone the owner knows: the holder's manager chain, or the owner's manager
+    model.run(model.now + 30)
+    assert relay in dec.involved  # the relay read the ask and passed it on
+    assert holder in dec.received and dec.decided is not None
+    assert model.awareness.aware(owner, [holder])[0]  # the input showed the owner who the holder is
+    again = _asked_decision(model, owner, holder)
+    assert again.detours == 0  # next time the owner asks directly
+
+
+def test_an_owner_aware_of_a_holder_asks_directly_and_everyone_aware_means_no_detours():
+    model = _model()
+    owner = int(model.org.members(Role.MANAGER)[0])
+    report = int(model.org.reports_indices[model.org.reports_indptr[owner]])
+    assert _asked_decision(model, owner, report).detours == 0
+    everyone = _model('awareness.initially_aware="everyone"')
+    owner, holder = _strangers(model)
+    assert _asked_decision(everyone, owner, holder).detours == 0
+    assert everyone.awareness.per_person()["whom_department"][owner] == 1.0
+
+
+def test_detours_are_counted_in_the_decisions_table_and_awareness_in_the_timeseries():
+    model = sim.run(small("email_gatekept", "ticks=200"), seed=1)
+    t = model.tables()
+    assert t["decisions"]["detours"].sum() > 0
+    ts = t["timeseries"]
+    assert ts["awareness_whom_department_staff"].iloc[-1] > ts["awareness_whom_department_staff"].iloc[0]
+    h = headline(t)
+    assert 0 < h["awareness_who_knows_whom"] < 1 and 0 < h["awareness_who_knows_what"] < 1
+
+
+@pytest.mark.slow
+def test_the_stream_raises_awareness_over_the_same_organisation_on_email():
+    """Open spaces and threads show who posts what: over three seeds, social_business against the
+    same scenario with the stream switched off (everyone on mail)."""
+    seeds = (1, 2, 3)
+    on = [headline(sim.run(small("social_business"), seed=s).tables()) for s in seeds]
+    off = [headline(sim.run(small("social_business", "stream.enabled=false"), seed=s).tables()) for s in seeds]
+    for metric in ("awareness_who_knows_what", "awareness_who_knows_whom"):
+        assert np.mean([h[metric] for h in on]) > np.mean([h[metric] for h in off]), metric
+    assert np.mean([h["awareness_who_knows_whom"] for h in on]) > 1.2 * np.mean([h["awareness_who_knows_whom"] for h in off])
