@@ -144,12 +144,16 @@ def test_detours_are_counted_in_the_decisions_table_and_awareness_in_the_timeser
 
 
 @pytest.mark.slow
-def test_the_stream_raises_awareness_over_the_same_organisation_on_email():
-    """Open spaces and threads show who posts what: over three seeds, social_business against the
-    same scenario with the stream switched off (everyone on mail)."""
+def test_the_stream_raises_who_knows_whom_over_the_same_organisation_on_email():
+    """Open threads show everyone who took part: over three seeds, social_business against the same
+    scenario with the stream switched off (everyone on mail), who knows whom in one's department is
+    about half as high again (0.69 against 0.47 in the small runs).  Who knows what does not move
+    (about 0.0098 against 0.0094, within the noise; README): a post shows its author as a list mail
+    does, and its readers become knowers too."""
     seeds = (1, 2, 3)
     on = [headline(sim.run(small("social_business"), seed=s).tables()) for s in seeds]
     off = [headline(sim.run(small("social_business", "stream.enabled=false"), seed=s).tables()) for s in seeds]
-    for metric in ("awareness_who_knows_what", "awareness_who_knows_whom"):
-        assert np.mean([h[metric] for h in on]) > np.mean([h[metric] for h in off]), metric
-    assert np.mean([h["awareness_who_knows_whom"] for h in on]) > 1.2 * np.mean([h["awareness_who_knows_whom"] for h in off])
+    whom_on, whom_off = (np.mean([h["awareness_who_knows_whom"] for h in runs]) for runs in (on, off))
+    assert whom_on > 1.2 * whom_off
+    what_on, what_off = (np.mean([h["awareness_who_knows_what"] for h in runs]) for runs in (on, off))
+    assert abs(what_on - what_off) < 0.25 * what_off  # no effect claimed either way

@@ -52,8 +52,8 @@ def test_mail_in_edges_is_what_people_wrote_and_passed_on(run):
     if model.config.name == "email_gatekept":  # routed through channels: relays and gatekeepers pass mail on
         gatekeepers = people.index[people["role"] == "gatekeeper"]
         assert pw.loc[pw["person"].isin(gatekeepers), "mails_forwarded"].sum() > 0
-    else:  # direct routing, no gatekeepers: nothing is passed on
-        assert pw["mails_forwarded"].sum() == 0
+    else:  # direct routing, no gatekeepers: only relays of asks to holders the owner was not aware of pass mail on
+        assert 0 < pw["mails_forwarded"].sum() <= t["decisions"]["detours"].sum()
 
 
 def test_hours_per_week_add_up_to_the_people_table(run):
