@@ -42,11 +42,14 @@ what: ``(person * n + knower) * 2**21 + item``) plus the keys read since the las
 in every ``awareness.compact_every_ticks``; counters kept at compaction make the readings cost
 nothing in between.  Memory: 8 bytes a belief, at most two who-knows-what and a few who-knows-whom
 beliefs per tracked entry read.  Measured at the default size (1,060 people, 2,000 ticks):
-social_business reads about 400,000 tracked entries (about 0.5 M who-knows-what beliefs, 4 MB),
-email_gatekept about 130,000.  Reads grow with people and ticks, so 10,000 people over 2,000 ticks hold
-about ten times as many (tens of MB; a compaction copies the array once); no cap per person is
-needed (the reading budget caps it: ``attention.reading_minutes_per_tick``).  Keys fit int64 for
-up to about 2 million people and 2**21 items; beyond, the model refuses to start.
+social_business ends with 0.23 M who-knows-what and 0.23 M who-knows-whom beliefs (about 4 MB; at
+most 535 and 416 for one person).  Traffic per person grows with the organisation (company-wide
+spaces, items per 1,000 people), so 11,681 people hold 5.6 M and 6.4 M after only 200 ticks (96 MB)
+and would reach the order of a gigabyte over 2,000 ticks; hence ``awareness.max_beliefs_per_person``
+(1,500 of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to)
+caps it at 2 x 1,500 x 8 bytes = 24 kB a person: 0.24 GB for 10,000 people, plus one copy of the
+larger array while compacting.  It does not bind at the default size.  Keys fit int64 for up to
+about 2 million people and 2**21 items; beyond, the model refuses to start.
 """
 
 from __future__ import annotations
@@ -68,17 +71,28 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 class KeySet:
     """A set of int64 keys: a sorted array plus unsorted recent additions, merged on :meth:`compact`.
 
+    With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; new
+    keys beyond it are dropped at compaction (within one compaction, the lowest keys are kept).
+
     >>> s = KeySet(np.array([5, 1]))
     >>> s.add(np.array([3, 5, 3])); s.contains(np.array([3, 4, 5])).tolist()
     [True, False, True]
     >>> s.compact().tolist(), s.keys.tolist()
     ([3], [1, 3, 5])
+    >>> capped = KeySet(np.array([10, 11, 12, 20]), cap=2, owner_span=10, owners=3)  # owners 1 and 2
+    >>> capped.keys.tolist(), capped.held.tolist()
+    ([10, 11, 20], [0, 2, 1])
     """
 
-    def __init__(self, keys: np.ndarray | None = None):
-        self.keys = np.unique(np.asarray(keys if keys is not None else [], np.int64))
+    def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0):
+        self.cap, self.owner_span = cap, owner_span
+        self.held = np.zeros(owners, np.int64)  # keys kept per owner (with a cap)
+        self.keys = np.empty(0, np.int64)
         self.recent: list[np.ndarray] = []
         self._recent_joined: np.ndarray | None = None  # the recent keys as one array, until the next add
+        if keys is not None:
+            self.add(np.asarray(keys, np.int64))
+            self.compact()
 
     def __len__(self) -> int:
         if not self.recent:
@@ -114,6 +128,12 @@ class KeySet:
         new = np.unique(np.concatenate(self.recent))
         self.recent, self._recent_joined = [], None
         new = new[~self._in_sorted(new)]
+        if self.cap is not None and len(new):
+            owner = new // self.owner_span
+            first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            rank = np.arange(len(new)) - np.repeat(first, np.diff(np.r_[first, len(new)]))
+            new = new[rank < self.cap - self.held[owner]]
+            self.held += np.bincount(new // self.owner_span, minlength=len(self.held))
         if len(new):
             self.keys = np.insert(self.keys, np.searchsorted(self.keys, new), new)
         return new
@@ -141,11 +161,11 @@ class Awareness:
         self.everyone = self.cfg.initially_aware == "everyone"
         self.whom_within = np.zeros(n, np.int64)  # colleagues in one's department one is aware of
         self.whom_across = np.zeros(n, np.int64)
-        self.whom = KeySet()
+        self.whom = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n, owners=n)
         if not self.everyone:
             self.whom.add(self._starting_pairs(model))
             self._count_whom(self.whom.compact())
-        self.what = KeySet()
+        self.what = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n << ITEM_BITS, owners=n)
         self.what_true = np.zeros(n, np.int64)  # correct beliefs about items that concern one
         self.what_unconfirmed = np.empty(0, np.int64)  # relevant beliefs wrong when made (may come true)
         self.last_reading = np.full(len(READING_COLUMNS), np.nan)

@@ -364,6 +364,11 @@ class Awareness(_Section):
     initially_aware: Literal["contacts", "everyone"] = "contacts"
     """Whom people are aware of at the start: their ``contacts`` (ties, team and manager;
     assumption) or ``everyone`` (the textbook setting: every owner asks every holder directly)."""
+    max_beliefs_per_person: Annotated[int, Field(ge=1, le=1_000_000)] = 1500
+    """Beliefs a person keeps of each kind (colleagues aware of; who-knows-what pairs); later ones are
+    not kept (assumption: Dunbar's layer of about 1,500 people one can put a name to, Dunbar 2018,
+    "The anatomy of friendship"; it bounds memory at 24 kB a person and does not bind at the default
+    size, where the most anyone holds is about 540)."""
     measure_every_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 8
     """Ticks between two measurements of awareness accuracy in ``timeseries`` (a working day;
     assumption: the readings move slowly, and measuring costs a pass over the beliefs)."""

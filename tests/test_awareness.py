@@ -157,3 +157,11 @@ def test_the_stream_raises_who_knows_whom_over_the_same_organisation_on_email():
     assert whom_on > 1.2 * whom_off
     what_on, what_off = (np.mean([h["awareness_who_knows_what"] for h in runs]) for runs in (on, off))
     assert abs(what_on - what_off) < 0.25 * what_off  # no effect claimed either way
+
+
+def test_beliefs_per_person_stay_under_the_cap():
+    model = sim.run(small("social_business", "ticks=100", "awareness.max_beliefs_per_person=20"), seed=1)
+    aw = model.awareness
+    aw.compact()
+    for keys, span in ((aw.whom.keys, aw.n), (aw.what.keys, aw.what.owner_span)):
+        assert np.bincount(keys // span).max() <= 20
