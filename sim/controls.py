@@ -36,11 +36,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from .interventions import BRIDGE_KINDS as BRIDGES
 from .interventions import Intervention as TimelineEntry
 
 __all__ = ["BRIDGES", "CONTROLS", "ControlError", "LiveChange", "apply", "current", "gate_built", "gate_open", "live_changes"]
-
-BRIDGES = ("upward", "department", "partner", "customer")
 
 # control -> what it is, in words a trainer uses
 CONTROLS = {
