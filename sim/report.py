@@ -70,12 +70,16 @@ def compare_stats(summary: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 
 def _num(v: float, unit: str, bound: bool = False) -> str:
-    """A value for display; interval bounds of shares are clipped to [0, 1]."""
+    """A value for display; interval bounds of shares are clipped to [0, 1].
+
+    >>> _num(0.0037, "share"), _num(0.36, "share"), _num(-0.32, "index")
+    ('0.4 %', '36 %', '-0.32')
+    """
     if not np.isfinite(v):
         return "n/a"
     if unit == "share":
         v = min(max(v, 0.0), 1.0) if bound else v
-        return f"{100 * v + 0.0:.0f} %"
+        return f"{100 * v + 0.0:.1f} %" if abs(v) < 0.1 else f"{100 * v + 0.0:.0f} %"  # small shares keep a decimal
     if unit == "index":
         return f"{v + 0.0:+.2f}"
     return f"{v + 0.0:.1f}" if abs(v) < 100 else f"{v:.0f}"
