@@ -17,7 +17,7 @@ from scipy import stats
 
 from .experiments import Experiment
 
-__all__ = ["comparison_figures", "network_figure", "intervention_marks", "mark_interventions", "save_figure"]
+__all__ = ["comparison_figures", "network_figure", "intervention_marks", "mark_interventions", "save_figure", "scenario_interventions"]
 
 
 def _stack(frames: list[pd.DataFrame], column: str) -> np.ndarray:
@@ -47,15 +47,24 @@ def _save(fig: Figure, path: Path) -> str:
     return str(save_figure(fig, path))
 
 
+def scenario_interventions(exp: Experiment, name: str) -> tuple[list, dict | None]:
+    """The interventions of scenario ``name`` as its runs used them, and that scenario's data
+    (None when the experiment has no run of it)."""
+    from .interventions import Intervention
+
+    spec = next((s for s in exp.specs if s.name == name), None)
+    if spec is None:
+        return [], None
+    return [Intervention.model_validate(e, strict=False) for e in spec.scenario.get("interventions") or []], spec.scenario
+
+
 def intervention_marks(exp: Experiment, order: list[str]) -> dict[str, list[tuple[int, str]]]:
     """Per scenario, its interventions as (tick, words), from the scenarios the runs used."""
-    from .interventions import Intervention, describe
+    from .interventions import describe
 
     marks = {}
     for name in order:
-        spec = next((s for s in exp.specs if s.name == name), None)
-        entries = (spec.scenario.get("interventions") or []) if spec is not None else []
-        ivs = [Intervention.model_validate(e, strict=False) for e in entries]
+        ivs, _ = scenario_interventions(exp, name)
         if ivs:
             marks[name] = [(iv.tick, describe(iv)) for iv in ivs]
     return marks

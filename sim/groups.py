@@ -62,6 +62,12 @@ class Groups:
     def size(self) -> np.ndarray:
         return np.diff(self.members_indptr)
 
+    def in_a_space(self) -> np.ndarray:
+        """Who belongs to at least one stream space, per person."""
+        mask = np.zeros(len(self.person_indptr) - 1, bool)
+        mask[self.members_indices[np.repeat(self.is_space, self.size())]] = True
+        return mask
+
     def spaces_of(self, p: int) -> np.ndarray:
         mine = self.of_person(p)
         return mine[self.is_space[mine]]

@@ -75,11 +75,7 @@ class OrgModel(mesa.Model):
 
         self.people = [AGENT_CLASS[Role(r)](self, i, int(d)) for i, (r, d) in enumerate(zip(org.role.tolist(), org.department.tolist()))]
         self.groups = build_groups(org, s.stream, self.rngs["spaces"])
-        in_a_space = np.zeros(org.n, bool)
-        spaces = np.flatnonzero(self.groups.is_space)
-        for g in spaces.tolist():
-            in_a_space[self.groups.members(g)] = True
-        self.adoption = Adoption(org, s.stream, s.adoption, in_a_space, self.rngs["adoption"])
+        self.adoption = Adoption(org, s.stream, s.adoption, self.groups.in_a_space(), self.rngs["adoption"])
         self.timeline = Timeline(self, s.interventions)
         if self.timeline.launches_stream:
             self.adoption.launch_at = None  # live when the timeline launches it
@@ -212,9 +208,7 @@ class OrgModel(mesa.Model):
         roles = tuple(Role.PARTNER if t == "partners" else Role.CUSTOMER for t in to)
         self.groups = self.stream.groups = build_groups(self.org, self.config.stream, named_rng(self.seed_value, "spaces"), externals_join=roles)
         self.sharing.index_groups()
-        in_a_space = np.zeros(self.org.n, bool)
-        for g in np.flatnonzero(self.groups.is_space).tolist():
-            in_a_space[self.groups.members(g)] = True
+        in_a_space = self.groups.in_a_space()
         newly = in_a_space & ~self.adoption.in_a_space & self.org.is_external()
         self.adoption.in_a_space = in_a_space
         self.adoption.adopted |= newly & (self.rngs["interventions"].random(self.org.n) < self.config.adoption.externals_initial_share)

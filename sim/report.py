@@ -165,20 +165,20 @@ def network_views(exp: Experiment, order: list[str]) -> dict[str, tuple[pd.DataF
 
 def phase_views(exp: Experiment, order: list[str]) -> dict[str, pd.DataFrame]:
     """Per scenario with interventions: :func:`sim.summary.phase_table` averaged over replications."""
-    from .interventions import Intervention, phases
+    from .figures import scenario_interventions
+    from .interventions import phases
     from .summary import phase_table
 
     views = {}
     for name in order:
-        spec = next((s for s in exp.specs if s.name == name), None)
-        entries = (spec.scenario.get("interventions") or []) if spec is not None else []
-        if not entries:
+        ivs, scenario = scenario_interventions(exp, name)
+        if not ivs:
             continue
-        cuts = phases([Intervention.model_validate(e, strict=False) for e in entries], spec.scenario["ticks"])
+        cuts = phases(ivs, scenario["ticks"])
         runs = [dict(zip(("decisions", "knowledge", "timeseries", "people"), t)) for t in zip(*(exp.tables(name, x) for x in ("decisions", "knowledge", "timeseries", "people")))]
         if not runs:
             continue
-        per_run = pd.concat([phase_table(r, cuts, spec.scenario.get("tick_hours", 1.0)) for r in runs])
+        per_run = pd.concat([phase_table(r, cuts, scenario.get("tick_hours", 1.0)) for r in runs])
         views[name] = per_run.replace([np.inf], np.nan).groupby(["start_tick", "end_tick", "phase"], sort=False).mean(numeric_only=True).reset_index()
     return views
 
