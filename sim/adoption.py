@@ -8,6 +8,13 @@ during work" policy) times the share ``s`` of eligible people who use it, plus `
 got no message about a decision of theirs for ``usefulness_window_ticks`` drifts back to email with
 ``drift_rate`` per tick (and anyone leaves with ``abandon_rate``).  So adoption plateaus where
 usefulness holds it, lower when managers stay away or a policy hides the stream.
+
+Managers set the norm (``managers_set_the_norm``): someone whose own manager does not use the
+stream treats it as under a "not during work" policy, so they look at ``restricted_attention_factor``
+of their feed and their use is that much less visible.  Looking at less, they learn less there and
+drift away sooner: without management participation adoption levels off lower, by the same
+usefulness mechanism as under the explicit policy.  ``v s`` above is then the visible share: each
+user counts with their own factor.
 """
 
 from __future__ import annotations
@@ -55,11 +62,12 @@ class Adoption:
             ext = self.org.is_external() & self.in_a_space
             self.adopted |= ext & (self.rng.random(self.org.n) < a.externals_initial_share)
             return
-        visible = cfg.restricted_attention_factor if cfg.policy == "restricted" else 1.0
+        visibility = self.visibility()
+        visible_share = float((self.adopted & self.eligible) @ visibility / self.eligible.sum()) if self.eligible.any() else 0.0
         window = now - a.usefulness_window_ticks
         boss = self.org.manager
         example = (boss >= 0) & (self.last_post[np.maximum(boss, 0)] >= window)
-        p_adopt = 1.0 - np.exp(-(a.training_p + a.imitation_q * visible * (self.share() + a.manager_example * example)))
+        p_adopt = 1.0 - np.exp(-(a.training_p + a.imitation_q * (visible_share + visibility * a.manager_example * example)))
         p_leave = 1.0 - np.exp(-(a.abandon_rate + a.drift_rate * (self.last_useful < window)))
         u = self.rng.random(self.org.n)
         joins = self.eligible & ~self.adopted & (u < p_adopt)
@@ -67,6 +75,23 @@ class Adoption:
         self.last_useful[joins] = now  # a newcomer gets the window too
         self.adopted |= joins
         self.adopted &= ~leaves
+
+    def norm(self) -> np.ndarray:
+        """Per person, what the local norm leaves of their stream use: ``restricted_attention_factor``
+        for internal people whose manager does not use the stream (with ``managers_set_the_norm``,
+        while the stream is live and no explicit policy already restricts everyone), else 1."""
+        if not self.a.managers_set_the_norm or not self.live or self.cfg.policy == "restricted":
+            return np.ones(self.org.n)
+        boss = self.org.manager
+        unendorsed = (self.org.department >= 0) & (boss >= 0) & ~self.users()[np.maximum(boss, 0)]
+        return np.where(unendorsed, self.cfg.restricted_attention_factor, 1.0)
+
+    def visibility(self) -> np.ndarray:
+        """Per person, how visible their use of the stream is to others, relative to an open stream:
+        ``restricted_attention_factor`` everywhere under a "not during work" policy, else :meth:`norm`."""
+        if self.cfg.policy == "restricted":
+            return np.full(self.org.n, self.cfg.restricted_attention_factor)
+        return self.norm()
 
     def launch(self, now: int, pilot_share: float | None = None) -> None:
         """Go live at ``now`` (an intervention), with ``pilot_share`` of eligible people using it."""

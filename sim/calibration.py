@@ -93,6 +93,8 @@ MINORITY = 0.5  # "most posts are read by a minority of their followers": the me
 
 PLATEAU_BELOW = 0.95  # adoption "below full" when the final share is under 95 % (assumption)
 PLATEAU_FLAT = 0.02  # ... and a plateau when it moved by at most 2 points over the last quarter of the run (assumption)
+PLATEAU_FLAT_QUICK = 0.06  # at the CI size (~250 eligible people) a levelled share still wanders by about +-5 points between
+# 150-tick means (measured over 3,000 ticks: 0.10-0.20), so the quick form allows 6 (set after that measurement)
 
 KS_TOLERANCE = 0.15  # two-sample KS distance of degree distributions at most 0.15 (assumption)
 E_I_TOLERANCE = 0.15  # mean absolute difference of per-department E-I indices at most 0.15 (assumption)
@@ -116,10 +118,6 @@ KNOWN_FAILURES: dict[str, str] = {
                      "months; knowledge sharing alone leaves about half never posting"),
     "C3.readers": ("stream.feed_attention_share = 1 treats the feed like the inbox and reading capacity exceeds the load, so every "
                    "follower reads every post"),
-    "C4.plateau": ("without management participation adoption is slower (about 0.4 below the programme with managers two months after "
-                   "launch) but does not level off lower: employees' own process know-how, posted in their department and team spaces, keeps "
-                   "the stream useful to them, so few drift back to mail; the usefulness-driven plateau shows under a 'not during work' policy "
-                   "(about a quarter adopted), not from managers' absence alone"),
     "C5.degree.defaults": "the default tie counts (6 inside, 1 across) give a mean degree of 8.5; the institution's mail network has 32",
     "C5.e_i.defaults": "with one tie across departments per person the generated departments are inward-looking (E-I about -0.3); the real ones mostly mail outside (+0.7)",
     "C5.degree.matched": ("with the data's mean tie counts the generator still gives everyone about the same degree (a lattice plus "
@@ -588,7 +586,8 @@ def _shown(path: Path) -> str:
 
 def case_c4(overrides: list[str], seeds: list[int], quick: bool, runs: _Runs | None = None):
     source = "issue 11; Chelmis & Prasanna, ASONAM 2013 (middle managers spread adoption); McKinsey 2012 (gains need management change)"
-    target = f"final < {PLATEAU_BELOW:.0%}, last quarter moves <= {PLATEAU_FLAT * 100:g} points"
+    flat = PLATEAU_FLAT_QUICK if quick else PLATEAU_FLAT
+    target = f"final < {PLATEAU_BELOW:.0%}, last quarter moves <= {flat * 100:g} points"
     from .scenario import Adoption
 
     size = (QUICK_SIZE + QUICK_ADOPTION_TICKS if quick else []) + overrides
@@ -612,7 +611,7 @@ def case_c4(overrides: list[str], seeds: list[int], quick: bool, runs: _Runs | N
     gain = [100 * (w[0] - wo[0]) for w, wo in zip(with_, without)]  # points
     checks = [
         CalibrationCheck("C4.plateau", "final adoption, change programme without management participation", source, final, _spread([f for f, _ in without]),
-                         "plateau below 100 %", target, bool(final < PLATEAU_BELOW and abs(moved) <= PLATEAU_FLAT), "share",
+                         "plateau below 100 %", target, bool(final < PLATEAU_BELOW and abs(moved) <= flat), "share",
                          f"moved {moved * 100:+.1f} points over the last quarter"),
         CalibrationCheck("C4.management", "final adoption with management participation minus without", "Chelmis & Prasanna, ASONAM 2013",
                          float(np.mean(gain)), _spread(gain), "higher with management", "> 0 in every replication", bool(min(gain) > 0), "points"),

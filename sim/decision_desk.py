@@ -60,7 +60,7 @@ class DecisionDesk:
                 owner = choose_owner(self.org, originator, holders, ownership)
                 dec = Decision(len(self.decisions), kind, originator, owner, holders, now, scope=scope)
                 dec.relevant = self._relevant_items(dec, now)
-                dec.space = self._thread_space([originator, owner, *holders])
+                dec.space = self._thread_space(originator, [originator, owner, *holders])
                 dec.involved.add(originator)
                 dec.given.add(originator)
                 self.decisions.append(dec)
@@ -73,13 +73,19 @@ class DecisionDesk:
                 else:
                     m.communicate(originator, [owner], MessageKind.REQUEST, dec, now)
 
-    def _thread_space(self, people: list[int]) -> int:
-        """The space most of the people involved follow (the smaller one on ties)."""
+    def _thread_space(self, originator: int, people: list[int]) -> int:
+        """Where the decision's thread lives: a space its originator follows (they raise it where they
+        can post, so a customer in a community raises an issue there, with whoever of the people
+        involved follow it), the one most of the people involved follow, the smaller one on ties.  An
+        originator in no space leaves it to the space most of the others follow."""
         g = self.model.groups
         counts: dict[int, int] = {}
         for p in set(people):
             for s in g.spaces_of(p).tolist():
                 counts[s] = counts.get(s, 0) + 1
+        own = set(g.spaces_of(originator).tolist())
+        if own:
+            counts = {s: c for s, c in counts.items() if s in own}
         if not counts:
             return -1
         size = g.size()

@@ -144,6 +144,7 @@ class OrgModel(mesa.Model):
         self.mail.start_tick()
         self.stream.start_tick()
         self.adoption.step(now)
+        self.stream.look_norm = self.adoption.norm()
         origins, items = self.knowledge.birth(self.item_rates, now)
         self.decision_desk.arise(now)
         read = self.last_read = self.attention.step(now, self._budgets(), self._background(now))
@@ -235,7 +236,7 @@ class OrgModel(mesa.Model):
             return None
         rng, n = self.rngs["load"], self.org.n
         users = self.stream_users()
-        stream_rate = np.where(users, rate * self.config.load.stream_share * self.stream.look_share, 0.0)
+        stream_rate = np.where(users, rate * self.config.load.stream_share * self.stream.look_share * self.stream.look_norm, 0.0)
         mail_rate = np.where(users, rate * (1 - self.config.load.stream_share), rate)
         mail_rate[self.is_gatekeeper] = 0.0
         counts = np.zeros((2, LEVELS, n), np.int64)

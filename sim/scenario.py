@@ -246,8 +246,8 @@ class Stream(_Section):
     """Partners and customers join the community spaces (the community-centric strategy)."""
     policy: Literal["open", "restricted"] = "open"
     restricted_attention_factor: Share = 0.25
-    """Under a "not during work" policy, the share of feed items still looked at, of background
-    posting still made, and of visible use that drives imitation."""
+    """Under a "not during work" policy, the share of feed items (tracked and background) still
+    looked at, and of visible use that drives imitation (assumption)."""
 
 
 class Adoption(_Section):
@@ -278,6 +278,13 @@ class Adoption(_Section):
     managers_participate: bool = True
     """False: managers and executives stay on email (a change programme without management
     participation): they never use the stream, so they neither post nor set an example."""
+    managers_set_the_norm: bool = True
+    """People whose own manager does not use the stream treat it as not quite work, as if under a
+    "not during work" policy: they look at ``stream.restricted_attention_factor`` of their feed, and
+    their use counts that much toward the visible use others imitate.  Managers who stay away hold
+    their teams back, so a programme without them levels off lower (assumption: an absent manager
+    acts like the explicit policy, with the same strength; Chelmis & Prasanna 2013 found managers the
+    most effective spreaders).  False: only the explicit policy restricts."""
 
 
 AudienceWeights = Annotated[dict[Literal["ties", "team", "department", "community", "company"], Weight], Field(min_length=1)]

@@ -41,10 +41,10 @@ def test_quick_calibration_runs_from_the_command_line(capsys, tmp_path, monkeypa
     for c in checks:
         assert c.check_id in out and c.status in out
     assert {c.case for c in checks} == {"C1", "C2", "C3", "C4", "C5"}
-    # every failure of C1-C3 and C5 is documented (KNOWN_FAILURES, docs/calibration.md); C4 is judged on the
-    # adoption mechanism, which is being built: whatever it gives, the exit code says so
-    assert not [c.check_id for c in checks if c.status == "FAIL" and c.case != "C4"], out
-    assert code == exit_code(checks) == (1 if any(c.status == "FAIL" for c in checks) else 0)
+    # every failure is documented (KNOWN_FAILURES, docs/calibration.md), and the managers' norm makes C4 pass
+    assert not [c.check_id for c in checks if c.status == "FAIL"], out
+    assert {c.check_id: c.status for c in checks}["C4.plateau"] == "pass", out
+    assert code == exit_code(checks) == 0
     assert (tmp_path / "c1_reply_times.png").exists() and (tmp_path / "c3_participation.png").exists()
 
 

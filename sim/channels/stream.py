@@ -3,7 +3,8 @@ space, and @mentions, which are addressed (routed and screened like mail, :mod:`
 
 A feed copy is read by the same rule as mail (:mod:`sim.attention`).  ``stream.feed_attention_share``
 (times ``restricted_attention_factor`` under a "not during work" policy) is the share of feed copies
-a user ever looks at; the rest scroll by unseen and cost nothing.  @mentions are always seen.
+a user ever looks at; the rest scroll by unseen and cost nothing.  Someone whose manager stays off
+the stream looks at less of it (``adoption.managers_set_the_norm``).  @mentions are always seen.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Stream:
         self.last_post = np.full(org.n, -(10**9), np.int64)  # tick each person last posted (managers' example)
         self.tick_posts = 0
         self.look_share = feed_look_share(cfg)
+        self.look_norm = np.ones(org.n)  # per reader, what the local norm leaves of it (:meth:`sim.adoption.Adoption.norm`)
 
     def start_tick(self) -> None:
         self.tick_posts = 0
@@ -65,8 +67,9 @@ class Stream:
         if internal is not None:
             outside = np.broadcast_to(internal, (m,))[which] & (self.org.department[reader] < 0)
             keep &= ~outside | (self.rng.random(len(reader)) < leak_share)
-        if self.look_share < 1.0:
-            keep &= self.rng.random(len(reader)) < self.look_share
+        look = self.look_share * self.look_norm[reader]
+        if (look < 1.0).any():
+            keep &= self.rng.random(len(reader)) < look
         which, reader = which[keep], reader[keep]
         self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.boss))
         if len(mentions):
