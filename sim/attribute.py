@@ -78,6 +78,7 @@ FACTOR_TABLE: list[tuple[str, str]] = [
     ("interventions", "programme"),
     ("adoption.managers_participate", "management"),
     ("adoption.manager_example", "management"),
+    ("adoption.managers_set_the_norm", "management"),
     ("stream.policy", "policy"),
     ("stream.restricted_attention_factor", "policy"),
     ("stream.communities", "communities"),
