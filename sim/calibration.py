@@ -114,8 +114,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "C1.tail": ("reply times have an exponential tail: an ask is addressed, so it is read first (about 3 addressed entries arrive an hour "
                 "against a budget of 15) and the input then takes an exponential time (decisions.input_effort_ticks); nothing makes a "
                 "reply wait behind other work, which is what gives Barabasi's heavy tail"),
-    "C3.read_only": ("decision messages between stream users are thread posts, and most users take part in some decision within six "
-                     "months; knowledge sharing alone leaves about half never posting"),
     "C3.readers": ("stream.feed_attention_share = 1 treats the feed like the inbox and reading capacity exceeds the load, so every "
                    "follower reads every post"),
     "C5.degree.defaults": "the default tie counts (6 inside, 1 across) give a mean degree of 8.5; the institution's mail network has 32",

@@ -350,10 +350,19 @@ class OrgModel(mesa.Model):
     def _on_stream(self, person: int, space: int) -> bool:
         return bool(space >= 0 and self.stream_users()[person] and self.groups.is_space[space] and space in self.groups.of_person(person))
 
+    def _posts_in(self, sender: int, space: int) -> bool:
+        """Whether ``sender`` writes a decision message into the thread in ``space``: a stream user
+        there who is not read-only (``people.readers_write_privately``)."""
+        if self.config.people.readers_write_privately and self.sharing.weight[sender] == 0:
+            return False
+        return self._on_stream(sender, space)
+
     def communicate(self, sender: int, recipients: list[int], kind: int, decision, now: int) -> None:
         """Send a decision message: a post in the decision's thread @mentioning the recipients who
-        share it with the sender on the stream, and a mail to each of the others."""
-        by_stream = [r for r in recipients if self._on_stream(sender, decision.space) and self._on_stream(r, decision.space)]
+        share it with the sender on the stream (unless the sender only reads there), and a mail to
+        each of the others."""
+        posts = self._posts_in(sender, decision.space)
+        by_stream = [r for r in recipients if posts and self._on_stream(r, decision.space)]
         by_mail = [r for r in recipients if r not in by_stream]
         if by_stream:
             self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=by_stream)
@@ -368,7 +377,7 @@ class OrgModel(mesa.Model):
         (a detour, :meth:`sim.awareness.Awareness.relay_for`): a post in the decision's thread
         @mentioning the relay when sender and relay share it on the stream, else a mail to the relay.
         Either way it is routed and screened like any addressed message from the relay on."""
-        if self._on_stream(sender, decision.space) and self._on_stream(relay, decision.space):
+        if self._posts_in(sender, decision.space) and self._on_stream(relay, decision.space):
             self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=[recipient], via=relay)
             self.written[Channel.STREAM, sender] += 1
             decision.messages_used += 1

@@ -191,6 +191,11 @@ class People(_Section):
     read_only_share: Share = 0.6
     """Share of people who never pass knowledge on, on either channel (SWOOP 2022/23: about 60 % of
     enterprise-social-network users only read; Nielsen 2006's 90-9-1 as the reference)."""
+    readers_write_privately: bool = True
+    """Read-only people post nothing in spaces: their decision messages (requests, asks, inputs) go
+    as private mail even to colleagues who share the decision's thread, so followers do not see them
+    (SWOOP 2022/23: read-only users neither post nor reply on the network; they do their work by mail
+    and chat).  False: they take part in decision threads like anyone."""
     activity_sigma: Annotated[float, Field(ge=0, le=5)] = 1.0
     """Spread of the contributors' activity: log-normal sigma of each person's weight on the share
     propensity, scaled to a mean of one over contributors (assumption; 0 makes everyone alike)."""

@@ -9,7 +9,8 @@ either channel.  Managers also send it to their team (``managers_share_with_team
 
 Channel: a stream user posts in the group's space and mails the members who are not on the stream
 (mixed adoption); a share to ties goes by stream to ties on the stream and by mail to the others;
-everyone else mails.  Internal items (goals, process know-how) reach partners and customers only
+everyone else mails.  A read-only stream user (``people.readers_write_privately``) posts nothing: an
+item they originate goes out by mail, like an e-mail user's.  Internal items (goals, process know-how) reach partners and customers only
 with chance ``knowledge.leak_share``; market signals may go anywhere.
 """
 
@@ -77,11 +78,19 @@ class Sharing:
         self.leads = np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE)) & (g.team_of >= 0)
 
     # ------------------------------------------------------------------ who shares
+    def posters(self) -> np.ndarray:
+        """Stream users who post: all of them, or (``people.readers_write_privately``) those who are
+        not read-only; a read-only origin passes its item on by mail."""
+        users = self.model.stream_users()
+        if self.model.config.people.readers_write_privately:
+            users = users & (self.weight > 0)
+        return users
+
     def share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False, bump: bool = False) -> None:
         if len(person) == 0:
             return
         m = self.model
-        on_stream = m.stream_users()[person]
+        on_stream = self.posters()[person]
         if not always:
             p = np.where(on_stream, self.propensity[1], self.propensity[0]) * self.weight[person]
             go = self.rng.random(len(person)) < np.minimum(p, 1.0)
@@ -162,7 +171,7 @@ class Sharing:
         self._grow(int(item.max()) + 1)
         order = self.rng.permutation(len(sender))
         sender, group, item = sender[order], group[order], item[order]
-        on_stream = m.stream_users()[sender] & m.groups.is_space[group]
+        on_stream = self.posters()[sender] & m.groups.is_space[group]
         if not bump:
             ttl = np.where(on_stream, self.ttl[1], self.ttl[0])
             fresh = self.recent[group, item] <= now - ttl

@@ -146,6 +146,26 @@ def test_participation_inequality_concentrates_posts():
     assert top > top_alike + 0.05
 
 
+def test_read_only_people_post_nothing_and_write_privately():
+    """Read-only stream users (SWOOP's 60 %) neither share nor take part in threads: every post has an
+    author who is not read-only, their decision messages go by mail, and so most users never post
+    and the top tenth of posters make most posts.  With the switch off they post in threads."""
+    def run(*overrides):
+        m = run_scenario(small("social_business", *overrides), seed=1)
+        authors = m.stream.posts["author"]
+        p = m.tables()["people"]
+        users = p[p["uses_stream"] & p["role"].isin(["employee", "manager", "executive"])]
+        x = np.sort(users["stream_posts"].to_numpy())[::-1]
+        silent_mailers = (m.sharing.weight == 0) & (m.written[Channel.EMAIL] > 0) & m.stream_users()
+        return m.sharing.weight[authors], (x == 0).mean(), x[: max(1, len(x) // 10)].sum() / max(x.sum(), 1), silent_mailers.sum()
+    weights, silent, top, silent_mailers = run()
+    assert (weights > 0).all()
+    assert silent > 0.5 and top > 0.5
+    assert silent_mailers > 10  # read-only users still answer, by mail
+    weights_off, silent_off, _, _ = run("people.readers_write_privately=false")
+    assert (weights_off == 0).any() and silent_off < silent - 0.1
+
+
 def test_reading_waits_on_priority_not_on_channel():
     """Addressed entries are read before shared ones, whichever channel carries either."""
     att = Attention(n=1, ttl=(10, 10), rng=np.random.default_rng(0))
