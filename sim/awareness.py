@@ -14,7 +14,9 @@ entry they read (background traffic has no sender, so it shows nobody):
 - *who knows what*: which people know which knowledge items.  Reading a knowledge copy shows that
   its sender and its writer know the item (a copy forwarded by a relay or a gatekeeper makes the
   reader believe the forwarder knows it, which may be wrong: relays do not learn what they pass
-  on).  Nobody starts with any.
+  on).  An input (or the request that carries the originator's) shows which of its decision's
+  relevant items (:attr:`sim.decisions.Decision.relevant`) its writer knows: whoever reads it, the
+  owner or a follower of the decision's thread, learns that.  Nobody starts with any.
 
 Gatekeepers hold no beliefs (screening is their job, and the desks route by the org chart, not by
 what they believe: assumption).  ``awareness.initially_aware = "everyone"`` makes everyone aware of
@@ -64,6 +66,7 @@ __all__ = ["Awareness", "KeySet", "READING_GROUPS", "READING_COLUMNS"]
 
 ITEM_BITS = 21  # items per run that fit a who-knows-what key (2,097,152 > the cap of 2,000,000)
 IS_DECISION = np.isin(np.arange(len(MessageKind)), DECISION_KINDS)  # by message kind
+INPUT_KINDS = (MessageKind.REQUEST, MessageKind.INPUT)  # messages that carry their writer's input
 READING_GROUPS = ("staff", "employees", "managers", "stream_users", "email_only")
 READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department", "whom_across") for g in READING_GROUPS]
 
@@ -209,6 +212,31 @@ class Awareness:
             knower = np.concatenate([know[:, BY], know[:, ORIGIN]])
             other = knower != reader
             self.what.add(((reader[other] * n + knower[other]) << ITEM_BITS) + item[other])
+        reader, knower, item = self._knowledge_in_inputs(rows[np.isin(rows[:, KIND], INPUT_KINDS)])
+        other = knower != reader
+        if other.any():
+            self.what.add(((reader[other] * n + knower[other]) << ITEM_BITS) + item[other])
+
+    def _knowledge_in_inputs(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reader, writer, item) triples that inputs show: an input (or the originator's request,
+        which carries theirs) shows which of its decision's relevant items its writer knows, to
+        whoever reads it.  Worked out once per (decision, writer) read this tick."""
+        if len(rows) == 0:
+            return (np.empty(0, np.int64),) * 3
+        decisions, known, n = self.model.decisions, self.model.knowledge.known, self.n
+        messages, which = np.unique(rows[:, PAYLOAD] * n + rows[:, ORIGIN], return_inverse=True)
+        which = which.ravel()
+        shown = []
+        for key in messages.tolist():
+            items = decisions[key // n].relevant
+            shown.append(items[known[key % n, items]])
+        sizes = np.array([len(x) for x in shown])
+        order = np.argsort(which, kind="stable")  # readers grouped by message, matching the items below
+        reader = np.repeat(rows[order, READER], sizes[which[order]])
+        writer = np.repeat(rows[order, ORIGIN], sizes[which[order]])
+        counts = np.bincount(which, minlength=len(shown))
+        item = np.concatenate([np.tile(x, c) for x, c in zip(shown, counts)]) if len(shown) else np.empty(0, np.int64)
+        return reader, writer, item.astype(np.int64)
 
     def _decision_participants(self, rows: np.ndarray) -> np.ndarray:
         """(reader, participant) pairs a decision message shows: its stream thread's participants so

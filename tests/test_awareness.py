@@ -143,20 +143,41 @@ def test_detours_are_counted_in_the_decisions_table_and_awareness_in_the_timeser
     assert 0 < h["awareness_who_knows_whom"] < 1 and 0 < h["awareness_who_knows_what"] < 1
 
 
+def test_an_input_shows_which_relevant_items_its_writer_knows_to_whoever_reads_it():
+    """One rule on both channels: reading an input (or a request, which carries the originator's)
+    shows the decision's relevant items its writer knows, not the ones they do not."""
+    model = _model()
+    aw, kb = model.awareness, model.knowledge
+    reader, writer = _strangers(model)
+    items = np.arange(min(kb.n_items, 4))
+    assert len(items) >= 2
+    kb.known[writer, items[0]], kb.known[writer, items[1]] = True, False
+    dec = Decision(len(model.decision_desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, writer, reader, [writer], 0)
+    dec.relevant = items[:2]
+    model.decision_desk.decisions.append(dec)
+    for channel in (Channel.EMAIL, Channel.STREAM):
+        rows = new_rows(1)
+        rows[0, [READER, TARGET, BY, ORIGIN, PAYLOAD, KIND, CHANNEL, LEVEL, SENT, READY]] = [
+            reader, reader, writer, writer, dec.id, MessageKind.INPUT, channel, Level.ADDRESSED, 0, 0]
+        aw.on_read(rows)
+        assert aw.believes_knows(reader, writer, int(items[0]))
+        assert not aw.believes_knows(reader, writer, int(items[1]))
+
+
 @pytest.mark.slow
 def test_the_stream_raises_who_knows_whom_over_the_same_organisation_on_email():
-    """Open threads show everyone who took part: over three seeds, social_business against the same
-    scenario with the stream switched off (everyone on mail), who knows whom in one's department is
-    about half as high again (0.69 against 0.47 in the small runs).  Who knows what does not move
-    (about 0.0098 against 0.0094, within the noise; README): a post shows its author as a list mail
-    does, and its readers become knowers too."""
+    """Open threads show everyone who took part, and what they know: over three seeds, social_business
+    against the same scenario with the stream switched off (everyone on mail), who knows whom in one's
+    department is about half as high again, and who knows what about a third higher (an input read
+    in a thread shows its writer's relevant knowledge to every follower who reads it; by mail only to
+    the owner).  Leonardi (2015) measured +88 % and +31 %; nothing is tuned to that."""
     seeds = (1, 2, 3)
     on = [headline(sim.run(small("social_business"), seed=s).tables()) for s in seeds]
     off = [headline(sim.run(small("social_business", "stream.enabled=false"), seed=s).tables()) for s in seeds]
     whom_on, whom_off = (np.mean([h["awareness_who_knows_whom"] for h in runs]) for runs in (on, off))
     assert whom_on > 1.2 * whom_off
     what_on, what_off = (np.mean([h["awareness_who_knows_what"] for h in runs]) for runs in (on, off))
-    assert abs(what_on - what_off) < 0.25 * what_off  # no effect claimed either way
+    assert what_on > 1.15 * what_off
 
 
 def test_beliefs_per_person_stay_under_the_cap():
