@@ -30,6 +30,7 @@ who does not know a holder knows whose report they are, and a manager passes an 
 holder whether or not they know them (routed like any addressed message, :mod:`sim.routing`).  The
 detour costs the relay's reading and a hop; on the stream the thread post is also seen by holders
 who follow the space, who may answer unasked.  A CEO with no manager and nobody known asks directly.
+An originator's request to the owner takes the same way (:meth:`sim.decision_desk.DecisionDesk.request`).
 
 *Measured* (:meth:`Awareness.readings`), per person, then averaged over a group:
 

@@ -71,7 +71,18 @@ class DecisionDesk:
                 if originator == owner:
                     m.people[owner].become_aware(dec, now)
                 else:
-                    m.communicate(originator, [owner], MessageKind.REQUEST, dec, now)
+                    self.request(dec, now)
+
+    def request(self, dec: Decision, now: int) -> None:
+        """The originator asks the owner to decide (again, on a follow-up), by the rule asks follow
+        (:meth:`sim.awareness.Awareness.relay_for`): directly to an owner they are aware of, else by
+        way of the owner's nearest manager they know, or their own manager (a detour)."""
+        relay = self.model.awareness.relay_for(dec.originator, dec.owner)
+        if relay < 0:
+            self.model.communicate(dec.originator, [dec.owner], MessageKind.REQUEST, dec, now)
+        else:
+            dec.detours += 1
+            self.model.communicate_via(dec.originator, relay, dec.owner, MessageKind.REQUEST, dec, now)
 
     def _thread_space(self, originator: int, people: list[int]) -> int:
         """Where the decision's thread lives: a space its originator follows (they raise it where they
@@ -154,7 +165,7 @@ class DecisionDesk:
                     if dec.follow_ups < most:
                         dec.follow_ups += 1
                         dec.last_request = now
-                        self.model.communicate(dec.originator, [dec.owner], MessageKind.REQUEST, dec, now)
+                        self.request(dec, now)
                     else:
                         dec.gave_up = now
                         self.given_up += 1

@@ -27,7 +27,7 @@ METRICS = {
     "decision_input_coverage": ("inputs present when decided", "share", "higher"),
     "decision_contributors": ("contributors per decision (besides the owner)", "people", "higher"),
     "decision_quality": ("relevant knowledge held when deciding", "share", "higher"),
-    "decision_detours": ("asks sent through a relay per decision (owner not aware of the holder)", "asks", "lower"),
+    "decision_detours": ("asks and requests sent through a relay per decision (writer not aware of the recipient)", "messages", "lower"),
     "customer_issue_latency_mean": ("customer issues: time to resolve, restricted mean", "ticks", "lower"),
     "market_t50_median": ("market signals: time to 50 % of staff", "ticks", "lower"),
     "goal_t50_median": ("goals: time to 50 % of staff", "ticks", "lower"),

@@ -122,6 +122,27 @@ def test_an_owner_not_aware_of_a_holder_asks_through_a_relay_and_the_input_arriv
     assert again.detours == 0  # next time the owner asks directly
 
 
+def test_a_request_to_an_owner_the_originator_does_not_know_takes_a_detour_and_arrives():
+    """The originator follows the askers' rule: a request to an unknown owner goes through someone
+    the originator knows, who passes it on; the owner then asks and decides."""
+    model = _model()
+    originator, owner = _strangers(model)
+    desk = model.decision_desk
+    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, originator, owner, [originator], model.now)
+    desk.decisions.append(dec)
+    desk.open.append(dec)
+    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, originator]))
+    dec.involved.add(originator)
+    dec.given.add(originator)
+    relay = model.awareness.relay_for(originator, owner)
+    assert relay >= 0 and relay not in (originator, owner)
+    desk.request(dec, model.now)
+    assert dec.detours == 1
+    model.run(model.now + 30)
+    assert relay in dec.involved and dec.owner_aware is not None
+    assert originator in dec.received and dec.decided is not None
+
+
 def test_an_owner_aware_of_a_holder_asks_directly_and_everyone_aware_means_no_detours():
     model = _model()
     owner = int(model.org.members(Role.MANAGER)[0])
