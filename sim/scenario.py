@@ -79,11 +79,19 @@ class ImportSpec(_Section):
     """
 
     org_chart: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """Path of a CSV org chart (columns ``id, manager_id, department, role``), relative to the scenario
+    file; null: give ``edges`` instead.  An import path, not an empirical default."""
     edges: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """Path of an edge list (``u v`` per line, e.g. SNAP email-Eu-core), relative to the scenario file;
+    needs ``departments``; null: give ``org_chart`` instead.  An import path."""
     departments: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """Path of a ``person department`` file labelling the people of ``edges``, relative to the scenario
+    file.  An import path."""
     span_of_control: Annotated[int, Field(ge=2, le=100)] = 7
     """For an edge list without a hierarchy: reports per manager when the chart is inferred
-    (people are ranked by number of ties inside their department; the best connected lead)."""
+    (people are ranked by number of ties inside their department; the best connected lead).
+    Assumption: a handful of reports, in the classic span-of-control range going back to Urwick, like
+    ``organisation.span_of_control``; real spans vary, so set it for the organisation imported."""
 
     @model_validator(mode="after")
     def _one_source(self) -> ImportSpec:
@@ -100,28 +108,42 @@ class Organisation(_Section):
     departments: list[Name] = Field(
         default=["sales", "support", "marketing", "engineering", "operations", "finance"], min_length=1, max_length=10_000
     )
+    """Department names, each under a head who reports to the CEO (assumption: six common functions of
+    a generic company, two of them the ``sales_department`` and ``support_department`` that partners
+    and customers attach to)."""
     people_per_department: Annotated[int, Field(ge=1, le=200_000)] = 40
-    """Internal staff per department, the department head included."""
+    """Internal staff per department, the department head included (assumption: 6 x 40 and a CEO make
+    241 staff, a mid-sized organisation that is still quick to run)."""
     span_of_control: Annotated[int, Field(ge=2, le=100)] = 6
-    """Direct reports per manager; 5-10 is usual (Urwick's classic range)."""
+    """Direct reports per manager (assumption: six is within the classic span-of-control range, a
+    handful of direct reports per manager, that goes back to Urwick; real spans vary widely)."""
     ties_within_department: Annotated[float, Field(ge=0, le=200_000)] = 6.0
-    """Mean number of informal ties a person has inside the department, besides reporting lines."""
+    """Mean number of informal ties a person has inside the department, besides reporting lines
+    (assumption: a handful of colleagues one works with closely, about a team's size)."""
     rewire_share: Share = 0.1
     """Share of in-department ties moved to a random colleague (Watts & Strogatz 1998: a little
     rewiring keeps clustering and makes paths short)."""
     ties_across_departments: Annotated[float, Field(ge=0, le=50)] = 1.0
     """Mean number of weak ties to other departments (Granovetter 1973: these carry news across)."""
     executive_team_ties: bool = True
-    """Department heads know each other (a ring of ties); false leaves a pure reporting tree when
-    the other tie counts are zero."""
+    """Department heads know each other (a ring of ties; assumption: the heads meet as an executive
+    team); false leaves a pure reporting tree when the other tie counts are zero."""
     partners: Annotated[int, Field(ge=0, le=100_000)] = 20
-    """Resellers; each is tied to ``contacts_per_external`` people of the sales department."""
+    """Resellers; each is tied to ``contacts_per_external`` people of the sales department
+    (assumption: a small reseller channel, one for every two sales staff)."""
     customers: Annotated[int, Field(ge=0, le=1_000_000)] = 120
-    """Customers; each is tied to ``contacts_per_external`` people of the support department."""
+    """Customers; each is tied to ``contacts_per_external`` people of the support department
+    (assumption: business customers with a named contact, three for each support person)."""
     contacts_per_external: Annotated[int, Field(ge=1, le=10)] = 1
+    """People of the sales (for a partner) or support (for a customer) department each external is
+    tied to (assumption: one named account contact)."""
     sales_department: Name = "sales"
+    """The department partners are tied to; one of ``departments``.  An identifier."""
     support_department: Name = "support"
+    """The department customers are tied to; one of ``departments``.  An identifier."""
     import_: ImportSpec | None = Field(default=None, alias="import")
+    """``[organisation.import]``: read the organisation from files (:class:`ImportSpec`); null, the
+    default: generate it from the fields above.  A section holder."""
 
 
 class Gatekeepers(_Section):
@@ -130,14 +152,20 @@ class Gatekeepers(_Section):
     bridges: Annotated[list[Literal["upward", "department", "partner", "customer"]], Field(max_length=4)] = []
     """upward: an assistant in front of each manager of level <= upward_max_level (0 = CEO);
     department: one gatekeeper per department for mail from outside it; partner / customer: a desk
-    in front of resellers / customers for mail in both directions."""
+    in front of resellers / customers for mail in both directions.  Empty by default: no
+    gatekeepers (off by default; the gatekept scenarios name their bridges)."""
     upward_max_level: Annotated[int, Field(ge=0, le=20)] = 1
+    """Deepest management level with an assistant under the ``upward`` bridge: 0 the CEO only, 1 the
+    CEO and the department heads (assumption: assistants serve the top of the organisation)."""
     capacity_per_tick: Annotated[float, Field(ge=0.0, le=1_000_000)] = 6.0
-    """Messages a gatekeeper handles per tick (their whole job)."""
+    """Messages a gatekeeper handles per tick (their whole job; assumption: about ten minutes a
+    message to read, judge and forward it)."""
     filter_share: Share = 0.05
-    """Share of handled messages a gatekeeper does not pass on (judged not worth the recipient's time)."""
+    """Share of handled messages a gatekeeper does not pass on (judged not worth the recipient's time;
+    assumption: a small share, so gatekeepers delay far more than they lose)."""
     hold_ticks: Ticks = 0
-    """Extra wait a gatekeeper adds before forwarding (batching, sign-off)."""
+    """Extra wait in ticks a gatekeeper adds before forwarding (batching, sign-off); 0: none, off by
+    default (the gatekeeper's queue alone sets the delay)."""
 
 
 class Attention(_Section):
@@ -177,7 +205,9 @@ class Load(_Section):
     """Background messages arriving per person and tick: about 88 received a day (Radicati 2015,
     about 122 sent and received per business user a day; unverified) over 8 working hours."""
     sent_per_tick: Annotated[float, Field(ge=0, le=10_000)] = 4.25
-    """Background messages written per person and tick (34 a day, same source); they cost writing time."""
+    """Background messages written per person and tick: 34 a day over 8 working hours, the rest of
+    Radicati 2015's about 122 sent and received (unverified) after the 88 received; they cost
+    writing time."""
     stream_share: Share = 0.3
     """Share of a stream user's background that arrives as feed items instead of mail (assumption)."""
     level_shares: Annotated[list[Weight], Field(min_length=3, max_length=3)] = [0.25, 0.35, 0.40]
@@ -205,7 +235,8 @@ class Email(_Section):
     """Email-style channel: messages to named people or lists, held in inboxes."""
 
     delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
-    """Ticks from sending until a message can be read (1 = readable the next tick)."""
+    """Ticks from sending until a message can be read (1 = readable the next tick; assumption:
+    delivery takes seconds, and one tick is the shortest delay an hourly step has)."""
     expire_after_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 40
     """Mail unread this long is never read (Kooti et al. 2015: under load people answer a smaller
     share, not later). 40 ticks = one working week, the same as the stream's feed by default."""
@@ -216,40 +247,55 @@ class Email(_Section):
     Watts & Sabel 2003)."""
     send_capacity_per_tick: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Mails a person can send per tick (a CC list counts once per recipient); more wait in their
-    outbox, oldest first.  null: no limit.  Posts have no such limit (a gap)."""
+    outbox, oldest first.  null: no limit, off by default.  Posts have no such limit (a gap)."""
     random_mail_per_tick: Annotated[float, Field(ge=0.0, le=100_000)] = 0.0
     """Routine mails per tick between uniformly random pairs of internal people (Poisson), routed like
-    any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers."""
+    any mail; they carry nothing the model tracks but load inboxes, relays and gatekeepers.  0: none,
+    off by default (everyday load comes from ``[load]``)."""
 
 
 class Stream(_Section):
     """Stream-style channel: posts to spaces, read from followers' feeds."""
 
     enabled: bool = False
+    """The stream exists from tick 0; off by default (email only), or launched later by a
+    ``launch_stream`` intervention."""
     delivery_delay_ticks: Annotated[int, Field(ge=1, le=1000)] = 1
-    """Ticks from posting until a post can be read (the same as mail by default)."""
+    """Ticks from posting until a post can be read (the same as mail by default; assumption, as for
+    ``email.delivery_delay_ticks``)."""
     feed_ttl_ticks: Annotated[int, Field(ge=1, le=1_000_000)] = 40
-    """Feed items older than this drop out unread (the same as mail's expiry by default)."""
+    """Feed items older than this many ticks drop out unread (assumption: one working week, the same
+    as mail's expiry by default, so the channels differ in structure, not in patience)."""
     routing: Literal["direct", "through_channels", "closest_contact"] = "direct"
-    """How @mentions travel, with the same choices as ``email.routing``."""
+    """How @mentions travel, with the same choices as ``email.routing`` (assumption: direct, as a
+    mention notifies the person named)."""
     mentions_bypass_gatekeepers: bool = False
-    """True lets @mentions past the gatekeepers that screen mail (an assistant screens both by default)."""
+    """True lets @mentions past the gatekeepers that screen mail; off by default (an assistant screens
+    both)."""
     feed_attention_share: Share = 1.0
     """Share of feed items (posts in followed spaces, background) a stream user ever looks at; the
-    rest scroll by unseen.  @mentions are always seen.  1.0 treats the feed like the inbox."""
+    rest scroll by unseen.  @mentions are always seen.  1.0 treats the feed like the inbox
+    (assumption: the neutral setting, so only structure tells the channels apart)."""
     company_space: bool = True
+    """The whole company has a space (assumption: mirrors the all-staff mail list, so both channels
+    reach the same audiences)."""
     department_spaces: bool = True
+    """Each department has a space (assumption: mirrors the department mail list)."""
     team_spaces: bool = True
-    """Each manager's team has a space (as each team has a mail list)."""
+    """Each manager's team has a space (assumption: mirrors the team mail list)."""
     communities: Annotated[int, Field(ge=0, le=1000)] = 0
-    """Cross-department community spaces (also mail lists)."""
+    """Cross-department community spaces (also mail lists); 0: none, off by default."""
     community_membership_share: Share = 0.2
-    """Chance that a person (or an included external) belongs to a given community."""
+    """Chance that a person (or an included external) belongs to a given community (assumption: a
+    person is in about one community of five)."""
     community_departments: Annotated[list[Name], Field(max_length=10_000)] | None = None
-    """Departments whose people may join communities; null means all."""
+    """Departments whose people may join communities; null, the default, means all (no restriction)."""
     externals_in_communities: bool = False
-    """Partners and customers join the community spaces (the community-centric strategy)."""
+    """Partners and customers join the community spaces (the community-centric strategy); off by
+    default."""
     policy: Literal["open", "restricted"] = "open"
+    """``restricted``: a "not during work" policy (see ``restricted_attention_factor``); ``open``, the
+    default, leaves the policy off (the ``restrict`` intervention switches it on later)."""
     restricted_attention_factor: Share = 0.25
     """Under a "not during work" policy, the share of feed items (tracked and background) still
     looked at, and of visible use that drives imitation (assumption)."""
@@ -259,16 +305,22 @@ class Adoption(_Section):
     """Who uses the stream: Bass-style adoption (training p, imitation q) among eligible people."""
 
     initial_share: Share = 0.0
+    """Share of eligible people using the stream when it goes live (tick 0 if ``stream.enabled``, else
+    a ``launch_stream`` without ``pilot_share``); 0 by default: nobody until a scenario says so."""
     eligible_departments: Annotated[list[Name], Field(max_length=10_000)] | None = None
-    """Departments whose people may adopt; null means all departments."""
+    """Departments whose people may adopt; null, the default, means all departments (no restriction)."""
     externals_initial_share: Share = 0.0
-    """Share of partners and customers using the stream from the start (only if they are in a space)."""
+    """Share of partners and customers using the stream from the start (only if they are in a space);
+    0 by default: none."""
     training_p: Rate = 0.0
-    """Per-tick chance of adopting through training alone (Bass p)."""
+    """Per-tick chance of adopting through training alone (Bass p); 0: off by default.  For scale,
+    Sultan, Farley & Lehmann (1990) find p about 0.03 per period of their data, not per hour."""
     imitation_q: Rate = 0.0
-    """Per-tick imitation strength (Bass q), times the share of visible users."""
+    """Per-tick imitation strength (Bass q), times the share of visible users; 0: off by default.  For
+    scale, Sultan, Farley & Lehmann (1990) find q about 0.38 per period of their data, not per hour."""
     abandon_rate: Rate = 0.0
-    """Per-tick chance that a user goes back to email only, whatever the stream gave them."""
+    """Per-tick chance that a user goes back to email only, whatever the stream gave them; 0: off by
+    default (users leave through ``drift_rate`` when the stream stops being useful)."""
     usefulness_window_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 80
     """A user who got nothing from the stream for this long (no item new to them, no message about
     a decision of theirs) may drift away: two working weeks (assumption)."""
@@ -282,7 +334,8 @@ class Adoption(_Section):
     middle managers the most effective spreaders; the size is an assumption)."""
     managers_participate: bool = True
     """False: managers and executives stay on email (a change programme without management
-    participation): they never use the stream, so they neither post nor set an example."""
+    participation): they never use the stream, so they neither post nor set an example.  True by
+    default (assumption: management takes part, as Chelmis & Prasanna 2013 saw managers spread use)."""
     managers_set_the_norm: bool = True
     """People whose own manager does not use the stream treat it as not quite work, as if under a
     "not during work" policy: they look at ``stream.restricted_attention_factor`` of their feed, and
@@ -311,23 +364,27 @@ class Knowledge(_Section):
     """Mean chance that someone who learns an item passes it on (times their activity weight, see
     ``[people]``), on either channel (assumption)."""
     stream_share_propensity: Share | None = None
-    """A different propensity for stream users; null: the same as ``share_propensity``."""
+    """A different propensity for stream users; null, the default: the same as ``share_propensity``
+    (one behaviour on both channels)."""
     audience: AudienceWeights = {"ties": 0.55, "team": 0.25, "department": 0.1, "community": 0.05, "company": 0.05}
     """Weights of the audience a share goes to, on either channel: ``ties_per_share`` named ties (a CC
     list / @mentions), the team, the department, a community the sharer is in, the whole company
     (assumption; kinds the sharer has no group of are left out)."""
     stream_audience: AudienceWeights | None = None
-    """Different audience weights for stream users; null: the same as ``audience``."""
+    """Different audience weights for stream users; null, the default: the same as ``audience`` (one
+    behaviour on both channels)."""
     ties_per_share: Annotated[int, Field(ge=0, le=50)] = 3
-    """Named recipients of a share to ties."""
+    """Named recipients of a share to ties (assumption: a short CC line or a few @mentions)."""
     managers_share_with_team: bool = True
-    """Managers and executives who pass an item on also send it to their team (either channel)."""
+    """Managers and executives who pass an item on also send it to their team (either channel;
+    assumption: managers cascade what they learn)."""
     leak_share: Share = 0.0
     """Share of internal items (goals, process know-how) that reach partners and customers when shared
-    with an audience that holds them; 0: internal items never reach externals."""
+    with an audience that holds them; 0: internal items never reach externals (off by default)."""
     retell_for_ticks: Ticks = 0
     """After learning an item, people pass it on again every tick, with the same propensity, for
-    this many ticks (0: once, when they learn it).  Rumour-style spreading; costly in big runs."""
+    this many ticks (0: once, when they learn it; off by default).  Rumour-style spreading; costly in
+    big runs."""
 
 
 class Decisions(_Section):
@@ -343,20 +400,24 @@ class Decisions(_Section):
     """Internal improvements per tick per 1,000 internal staff, at a random employee: one a working
     day in a 1,000-person organisation (assumption)."""
     inputs_per_decision: Annotated[int, Field(ge=1, le=20)] = 3
-    """People whose input is needed, the originator included."""
+    """People whose input is needed, the originator included (assumption: the originator and two
+    others, a small cross-functional decision)."""
     scope_shares: dict[Literal["team", "department", "cross"], Weight] = {"team": 0.4, "department": 0.35, "cross": 0.25}
     """Where the other inputs come from: the originator's (or contact's) team, department, or other
     departments (assumption).  Under escalation the scope decides how high the owner sits."""
     ownership: Literal["escalation", "involved"] = "escalation"
     """escalation: the lowest manager over all input holders decides; involved: the originator (or
-    the originator's internal contact) decides."""
+    the originator's internal contact) decides.  Escalation by default (assumption: the traditional
+    hierarchy as the baseline; the stream scenarios and the ``delegate`` intervention switch)."""
     deadline_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 80
-    """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived."""
+    """Ticks after the owner hears of a decision until it is taken with whatever inputs arrived
+    (assumption: two working weeks)."""
     patience_ticks: Annotated[int, Field(ge=1, le=100_000)] = 16
     """Ticks whoever waits for an answer (the originator for the owner, the owner for an input) waits
     before following up with the same message again, on either channel (assumption: two working days)."""
     max_follow_ups: Annotated[int, Field(ge=0, le=100)] = 3
-    """Follow-ups before giving up; a request given up leaves its decision open, recorded with why."""
+    """Follow-ups before giving up; a request given up leaves its decision open, recorded with why
+    (assumption: a few reminders, about a working week of chasing at ``patience_ticks``)."""
     input_effort_ticks: Annotated[float, Field(ge=0, le=10_000)] = 2.0
     """Mean ticks a holder takes to produce an input once asked (exponential; assumption)."""
     relevant_items_per_kind: Annotated[int, Field(ge=0, le=100)] = 2
@@ -393,21 +454,38 @@ class Scenario(_Section):
     """Shown in tables and reports; where it names a folder, path separators and a leading dot are
     replaced (:func:`sim.experiments.safe_name`), so it never writes outside the chosen folder."""
     description: Annotated[str, Field(max_length=100_000)] = ""
+    """Free text saying what the scenario is for; kept in its record, not used by the model."""
     ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 2000
-    """Run length in ticks (2,000 working hours is about one working year)."""
+    """Run length in ticks (2,000 working hours is about one working year; assumption: long enough for
+    a change programme to play out and for adoption to level off)."""
     tick_hours: Annotated[float, Field(gt=0, le=10_000)] = 1.0
+    """Working hours per tick, used where outputs turn ticks into hours and weeks (a week is 40 working
+    hours).  Rates and durations stay per tick, and every default here takes a tick to be one working
+    hour (assumption: fine enough for reading and answering mail, coarse enough to run a year fast)."""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    """Seed of the run's random streams: the same scenario and seed give the same run.  An identifier."""
     organisation: Organisation = Organisation()
+    """``[organisation]``: departments, hierarchy, ties, partners and customers.  A section holder."""
     gatekeepers: Gatekeepers = Gatekeepers()
+    """``[gatekeepers]``: who screens mail on which bridges.  A section holder."""
     attention: Attention = Attention()
+    """``[attention]``: reading and writing time, searching.  A section holder."""
     load: Load = Load()
+    """``[load]``: background traffic.  A section holder."""
     people: People = People()
+    """``[people]``: participation inequality.  A section holder."""
     email: Email = Email()
+    """``[email]``: the mail channel.  A section holder."""
     stream: Stream = Stream()
+    """``[stream]``: the activity stream and its spaces.  A section holder."""
     adoption: Adoption = Adoption()
+    """``[adoption]``: who uses the stream.  A section holder."""
     knowledge: Knowledge = Knowledge()
+    """``[knowledge]``: items born and passed on.  A section holder."""
     decisions: Decisions = Decisions()
+    """``[decisions]``: decisions and their inputs.  A section holder."""
     awareness: Awareness = Awareness()
+    """``[awareness]``: who knows what and whom.  A section holder."""
     interventions: Annotated[list[Intervention], Field(max_length=10_000)] = []
     """The change programme: a timeline of interventions (:mod:`sim.interventions`)."""
 
