@@ -7,8 +7,8 @@ Rules (``Person.on_decision_message``):
 - the owner, on any message about a decision, becomes aware of it and asks every holder whose
   input it lacks (its own input it has already): directly when aware of the holder, else by way of
   a relay who passes the ask on, a detour (:mod:`sim.awareness`);
-- a holder, asked (or seeing the decision's thread in the stream), produces its input, which takes
-  time, and sends it to the owner; asked again after giving it, it sends it again;
+- a holder, asked (or seeing the decision's thread in the stream), puts its input on its priority
+  list and sends it to the owner when done (:mod:`sim.priority_list`); asked again after giving it, it sends it again;
 - the owner, on an input, records it and decides when all inputs are in.
 Follow-ups and deadlines are the decision desk's (:mod:`sim.decision_desk`).
 """
@@ -85,8 +85,9 @@ class Person(mesa.Agent):
             self.model.communicate(self.index, direct, MessageKind.ASK, decision, now)
 
     def work_on_input(self, decision: Decision, now: int) -> None:
-        """Asked (or seeing the thread): produce the input, which takes ``input_effort_ticks`` on
-        average; an input already given is sent again at once (the first may have been lost)."""
+        """Asked (or seeing the thread): the input joins the holder's priority list and is sent when
+        done (:mod:`sim.priority_list`); an input already given is sent again at once (the first may
+        have been lost)."""
         me = self.index
         if me in decision.working:
             return

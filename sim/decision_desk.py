@@ -1,5 +1,6 @@
 """The decision process of a run: decisions arise, inputs are produced, people follow up, deadlines
-close what is left.  The rules each person follows are in :mod:`sim.agents`; the record and the
+close what is left.  Inputs wait on their holders' priority lists (:mod:`sim.priority_list`).
+The rules each person follows are in :mod:`sim.agents`; the record and the
 draw in :mod:`sim.decisions`.
 
 Follow-ups are one rule for both channels: whoever waits (the originator for the owner to take a
@@ -10,14 +11,13 @@ decision is recorded as ``given_up_unanswered``.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision
 from .knowledge import ItemKind
 from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, TARGET, MessageKind
 from .organisation import Role
+from .priority_list import PriorityLists
 
 __all__ = ["DecisionDesk"]
 
@@ -43,7 +43,7 @@ class DecisionDesk:
         self.ownership: str | None = None  # set by an intervention (delegate / escalate); else the scenario's
         self.given_up = 0
         self.participant_keys = np.empty(0, np.int64)  # sorted decision_id * n + person, owners and holders
-        self.inputs_due: dict[int, list[tuple[int, Decision]]] = defaultdict(list)
+        self.work = PriorityLists(org.n, d.priority_list_length, model.rngs["priority lists"])  # inputs wait here
 
     def _team_members(self, person: int) -> np.ndarray:
         g = self.model.groups
@@ -118,14 +118,15 @@ class DecisionDesk:
         return np.unique(np.concatenate(parts)).astype(np.int64)
 
     def schedule_input(self, holder: int, decision: Decision, now: int) -> None:
-        """The holder produces the input after an exponential effort (``input_effort_ticks``),
-        shortened by ``knowing_saves_share`` times the share of the decision's process know-how the
-        holder knows."""
-        effort = self.rng.exponential(self.cfg.input_effort_ticks) if self.cfg.input_effort_ticks > 0 else 0.0
+        """The input becomes a task on the holder's priority list (:mod:`sim.priority_list`), done in
+        a later tick at the desk (or this one) and then sent.  Its priority is uniform on [0, 1),
+        moved towards the top by ``knowing_saves_share`` times the share of the decision's process
+        know-how the holder knows.  The same whichever channel carried the ask."""
+        priority = self.rng.random()
         process = decision.relevant[self.model.knowledge.kind[decision.relevant] == ItemKind.PROCESS]
-        if len(process) and effort > 0:
-            effort *= 1.0 - self.cfg.knowing_saves_share * self.model.knowledge.known[holder, process].mean()
-        self.inputs_due[now + int(round(effort))].append((holder, decision))
+        if len(process):
+            priority = 1.0 - (1.0 - priority) * (1.0 - self.cfg.knowing_saves_share * self.model.knowledge.known[holder, process].mean())
+        self.work.add(holder, decision.id, priority)
 
     # ------------------------------------------------------------------ reading
     def on_read(self, rows: np.ndarray, now: int) -> None:
@@ -150,11 +151,15 @@ class DecisionDesk:
 
     # ------------------------------------------------------------------ the clock
     def step(self, now: int) -> None:
-        """Inputs that are ready go out; whoever waited too long follows up; deadlines close."""
+        """People at the desk do one task each, and inputs done go out (dropped if their decision was
+        taken meanwhile); whoever waited too long follows up; deadlines close."""
         people = self.model.people
-        for holder, dec in self.inputs_due.pop(now, []):
+        for holder, dec_id in self.work.step(self.model.at_desk, self.cfg.highest_priority_first_share):
+            dec = self.decisions[dec_id]
             if dec.is_open:
                 people[holder].give_input(dec, now)
+            else:
+                dec.working.discard(holder)
         patience, most, limit = self.cfg.patience_ticks, self.cfg.max_follow_ups, self.cfg.deadline_ticks
         still = []
         for dec in self.open:

@@ -9,7 +9,8 @@ One tick (a working hour unless ``tick_hours`` says otherwise) is this list of p
    what they read (:mod:`sim.routing`); readers learn items, learn who knows what and whom
    (:mod:`sim.awareness`) and act on decision messages;
 5. what was learned is passed on (:mod:`sim.sharing`);
-6. inputs that are ready go out, whoever waited too long follows up, deadlines close decisions;
+6. people at the desk do one task of their priority list (inputs done go out), whoever waited too
+   long follows up, deadlines close decisions;
 7. outboxes are emptied as far as the send capacity allows; the tick is recorded.
 
 Randomness: every process draws from its own stream, keyed by the process's name
@@ -111,6 +112,7 @@ class OrgModel(mesa.Model):
         self.written = np.zeros((2, org.n), np.int64)  # tracked messages written (decisions, relays), per channel
         self.background_written_per_tick = np.where(self.is_gatekeeper, 0.0, s.load.sent_per_tick)  # expected: cost only
         self.last_read = None  # what was read in the latest tick (for the recorder)
+        self.at_desk = np.zeros(org.n, bool)  # who is at the desk this tick (drawn with the reading budgets)
         self.ona_group, self.ona_group_names = ona_groups(org.department, org.role == Role.PARTNER, org.role == Role.CUSTOMER, org.department_names)
         self.traffic = Traffic(org.n, self.ona_group, s.tick_hours, snapshot=self.person_counters)
         self.attention.observer = self.traffic
@@ -219,7 +221,7 @@ class OrgModel(mesa.Model):
         """Entries each person reads this tick: their capacity when at the desk; gatekeepers read
         ``gatekeepers.capacity_per_tick`` of screened mail (their whole job)."""
         n, rng, a = self.org.n, self.rngs["availability"], self.config.attention
-        at_desk = rng.random(n) < a.available_share
+        at_desk = self.at_desk = rng.random(n) < a.available_share  # kept: only hours at the desk count for work (sim.priority_list)
         budget = np.where(at_desk, stochastic_round(np.full(n, self.items_per_tick), rng), 0)
         if self.is_gatekeeper.any():
             gk = self.is_gatekeeper

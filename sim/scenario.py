@@ -418,16 +418,23 @@ class Decisions(_Section):
     max_follow_ups: Annotated[int, Field(ge=0, le=100)] = 3
     """Follow-ups before giving up; a request given up leaves its decision open, recorded with why
     (assumption: a few reminders, about a working week of chasing at ``patience_ticks``)."""
-    input_effort_ticks: Annotated[float, Field(ge=0, le=10_000)] = 2.0
-    """Mean ticks a holder takes to produce an input once asked (exponential; assumption)."""
+    priority_list_length: Annotated[int, Field(ge=1, le=1_000)] = 2
+    """Tasks on each person's priority list (:mod:`sim.priority_list`): an input a holder is asked for
+    takes the place of one of them and waits until chosen.  Two is the list Barabasi 2005 (Nature
+    435:207) studied and Vazquez 2005 (PRL 95:248701) solved exactly; fixed for the run."""
+    highest_priority_first_share: Share = 0.999
+    """Chance that a person at the desk does the highest-priority task on their list in a tick (else a
+    random one).  Close to 1, where Barabasi 2005 and Vazquez et al. (PRE 73:036127, 2006) find
+    heavy-tailed waiting times; the value itself is an assumption."""
     relevant_items_per_kind: Annotated[int, Field(ge=0, le=100)] = 2
     """Knowledge a decision needs besides inputs, per kind: the latest goals, the latest process
     know-how of its holders' departments, and (for customer issues and market opportunities) the
     latest market signals that concern its anchor's department (assumption).  Decision quality is
     the share of these the owner and the contributors know when it is taken."""
     knowing_saves_share: Share = 0.5
-    """A holder who knows all the relevant process know-how produces the input this much faster
-    (proportionally less for part of it): knowing the process saves work (assumption)."""
+    """A holder who knows all the relevant process know-how closes this share of the gap between the
+    input's random priority and the top priority (proportionally less for part of it): work one knows
+    how to do is done sooner, so it waits less on the priority list (assumption)."""
 
 
 class Awareness(_Section):
@@ -508,6 +515,8 @@ MOVED = {
     "stream.launch_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "launch_stream" (README, "Change programmes")',
     "gatekeepers.remove_at_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "remove_gatekeepers" (bridges = [...] for some)',
     "decisions.delegate_from_tick": 'replaced by the timeline: [[interventions]] tick = ..., action = "delegate"',
+    "decisions.input_effort_ticks": ("replaced by decisions.priority_list_length and decisions.highest_priority_first_share "
+                                     "(an input waits on the holder's priority list, Barabasi 2005; README, Decisions)"),
 }
 
 

@@ -183,3 +183,18 @@ def test_watching_a_run_does_not_change_it():
     assert watched.tables["timeseries"].equals(plain.tables()["timeseries"])
     assert watched.tables["edges"].equals(plain.tables()["edges"])
     assert len(watched.watcher.stream_read) and len(watched.watcher.asks_read)
+
+
+def test_reply_times_have_a_power_law_tail_from_the_priority_lists():
+    """Replies wait on the holders' priority lists (sim.priority_list), so their tail fits a power law
+    no worse than an exponential; done in random order (no priorities) the same asks give a lighter
+    tail, and the median stays of the order of Kooti's 47 minutes."""
+    def tail(*overrides):
+        checks, data = cal.case_c1(list(overrides), [1], quick=True)
+        t = data["samples"][0]
+        alpha = fit_discrete_power_law(t, cal.TAIL_FROM_HOURS)
+        return checks[0].measured, power_law_vs_exponential(t, alpha, cal.TAIL_FROM_HOURS), alpha
+    median, vuong, alpha = tail()
+    assert 15 <= median <= 149 and vuong >= cal.VUONG_FLOOR and alpha < 2.5
+    _, vuong_random, _ = tail("decisions.highest_priority_first_share=0")
+    assert vuong_random < vuong

@@ -7,8 +7,11 @@ import pytest
 
 from sim import run_scenario
 from sim.attention import Attention
-from sim.messages import CHANNEL, READER, READY, SENT, Channel, Level, LEVEL, MessageKind, new_rows
+from sim.messages import CHANNEL, HOP, KIND, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Channel, Level, LEVEL, MessageKind, new_rows
+from sim.decisions import Decision, DecisionKind
+from sim.model import OrgModel
 from sim.organisation import Role, build_organisation
+from sim.priority_list import PriorityLists
 from sim.routing import Router
 
 from .conftest import bare, small
@@ -148,22 +151,26 @@ def test_participation_inequality_concentrates_posts():
 
 def test_read_only_people_post_nothing_and_write_privately():
     """Read-only stream users (SWOOP's 60 %) neither share nor take part in threads: every post has an
-    author who is not read-only, their decision messages go by mail, and so most users never post
-    and the top tenth of posters make most posts.  With the switch off they post in threads."""
+    author who is not read-only, their decision messages go by mail, so most users never post and a
+    tenth of the users make about half the posts (0.48-0.57 over seeds 1-2, against 0.39 with the
+    switch off, when read-only people post in threads)."""
     def run(*overrides):
         m = run_scenario(small("social_business", *overrides), seed=1)
-        authors = m.stream.posts["author"]
         p = m.tables()["people"]
         users = p[p["uses_stream"] & p["role"].isin(["employee", "manager", "executive"])]
         x = np.sort(users["stream_posts"].to_numpy())[::-1]
-        silent_mailers = (m.sharing.weight == 0) & (m.written[Channel.EMAIL] > 0) & m.stream_users()
-        return m.sharing.weight[authors], (x == 0).mean(), x[: max(1, len(x) // 10)].sum() / max(x.sum(), 1), silent_mailers.sum()
-    weights, silent, top, silent_mailers = run()
-    assert (weights > 0).all()
-    assert silent > 0.5 and top > 0.5
-    assert silent_mailers > 10  # read-only users still answer, by mail
-    weights_off, silent_off, _, _ = run("people.readers_write_privately=false")
-    assert (weights_off == 0).any() and silent_off < silent - 0.1
+        return {
+            "author_weights": m.sharing.weight[m.stream.posts["author"]],
+            "silent": (x == 0).mean(),
+            "top_tenth": x[: max(1, len(x) // 10)].sum() / max(x.sum(), 1),
+            "silent_mailers": ((m.sharing.weight == 0) & (m.written[Channel.EMAIL] > 0) & m.stream_users()).sum(),
+        }
+    on, off = run(), run("people.readers_write_privately=false")
+    assert (on["author_weights"] > 0).all()
+    assert on["silent"] > 0.5 and on["top_tenth"] > 0.45
+    assert on["silent_mailers"] > 10  # read-only users still answer, by mail
+    assert (off["author_weights"] == 0).any() and off["silent"] < on["silent"] - 0.1
+    assert on["top_tenth"] > off["top_tenth"] + 0.05
 
 
 def test_reading_waits_on_priority_not_on_channel():
@@ -193,3 +200,74 @@ def test_assistants_screen_the_mail_addressed_to_whom_they_guard():
     _, filtered = run(1.0)
     before, after = people.loc[guarded, "reading_hours_per_week"].mean(), filtered.loc[guarded, "reading_hours_per_week"].mean()
     assert after < 0.85 * before  # a quarter of the background is addressed, and none of it got through
+
+
+# ------------------------------------------------------------------ inputs wait on a priority list (sim.priority_list)
+def _lists_with_one_input_each(priority: float, people: int = 400, length: int = 2, seed: int = 3) -> PriorityLists:
+    work = PriorityLists(people, length, np.random.default_rng(seed))
+    for person in range(people):
+        work.add(person, person, priority)
+    return work
+
+
+def _waits(work: PriorityLists, at_desk_share: float = 1.0, highest_first: float = 0.999, ticks: int = 3000) -> np.ndarray:
+    """Ticks until each person's one input is done (ticks when not done)."""
+    waits = np.full(work.n, ticks)
+    rng = np.random.default_rng(4)
+    for now in range(ticks):
+        for person, _ in work.step(rng.random(work.n) < at_desk_share, highest_first):
+            waits[person] = now
+        if len(work) == 0:
+            break
+    return waits
+
+
+def test_a_low_priority_input_waits_longer_than_a_high_priority_one():
+    """Barabasi's list: a high-priority input is done at once, a low-priority one waits while the
+    fresh tasks of other work outrank it (the wait is set by the priorities, not by a constant)."""
+    high, low = _waits(_lists_with_one_input_each(0.95)), _waits(_lists_with_one_input_each(0.05))
+    assert (high == 0).mean() > 0.9
+    assert low.mean() > 5 * high.mean() + 5 and np.median(low) > np.median(high)
+
+
+def test_only_hours_at_the_desk_count_and_random_choice_ignores_priority():
+    away = _lists_with_one_input_each(0.99)
+    assert away.step(np.zeros(away.n, bool), 1.0) == [] and len(away) == away.n
+    random_order = _waits(_lists_with_one_input_each(0.05), highest_first=0.0)
+    assert abs(random_order.mean() - 1.0) < 0.3  # one task of two at random: a geometric wait, mean (1 - 1/2) / (1/2)
+    assert (_waits(_lists_with_one_input_each(0.05), at_desk_share=0.5).mean()
+            > 1.5 * _waits(_lists_with_one_input_each(0.05)).mean())
+
+
+def test_an_input_sets_aside_other_work_and_the_list_keeps_its_length():
+    work = PriorityLists(3, 4, np.random.default_rng(0))
+    before = work.other_work.copy()
+    work.add(0, 7, 1.0)
+    assert work.step(np.array([True, False, False]), 1.0) == [(0, 7)]  # the top priority goes first
+    np.testing.assert_array_equal(work.other_work, before)  # nothing else done, nothing replaced
+    work.step(np.ones(3, bool), 1.0)
+    assert ((work.other_work != before).sum(axis=1) == 1).all()  # one task each, replaced by a new one
+
+
+def test_the_same_ask_by_mail_and_by_stream_becomes_the_same_task():
+    """Whichever channel carried the ask, the holder's input joins the list with the same priority,
+    and it is done at the same tick."""
+    outcome = []
+    for channel in (Channel.EMAIL, Channel.STREAM):
+        model = OrgModel(small("email_open", "ticks=200"), seed=1)
+        model.run(120)
+        desk = model.decision_desk
+        owner, holder = (int(p) for p in model.org.members(Role.EMPLOYEE)[:2])
+        dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, owner, owner, [owner, holder], model.now)
+        dec.owner_aware = model.now
+        desk.decisions.append(dec)
+        desk.participant_keys = np.union1d(desk.participant_keys, [dec.id * model.org.n + holder])
+        row = new_rows(1)
+        row[0, [READER, TARGET, HOP, ORIGIN, KIND, PAYLOAD, CHANNEL]] = [holder, holder, holder, dec.owner, MessageKind.ASK, dec.id, channel]
+        desk.on_read(row, model.now)
+        mine = desk.work.holder == holder
+        priority = desk.work.priority[mine & (desk.work.decision == dec.id)].tolist()
+        while dec.id in desk.work.decision[desk.work.holder == holder] and model.now < 200:
+            model.step()
+        outcome.append((priority, model.now))
+    assert outcome[0] == outcome[1] and len(outcome[0][0]) == 1

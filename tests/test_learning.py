@@ -1,5 +1,5 @@
 """Knowing changes behaviour, and adoption follows usefulness (issue 11): decision quality, the
-effort knowing saves, relevance, and the plateau of adoption."""
+priority knowing gives an input, relevance, and the plateau of adoption."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_quality_is_the_share_of_relevant_knowledge_the_deciders_held():
     assert dec3.quality == 0.5
 
 
-def test_a_holder_who_knows_the_process_produces_the_input_faster():
+def test_a_holder_who_knows_the_process_gives_the_input_a_higher_priority():
     model = _model_with_items()
     kb, desk = model.knowledge, model.decision_desk
     process = np.flatnonzero(kb.kind[: kb.n_items] == ItemKind.PROCESS)[:3]
@@ -70,14 +70,12 @@ def test_a_holder_who_knows_the_process_produces_the_input_faster():
     kb.known[holder, process] = True
     kb.known[other, process] = False
     dec = Decision(0, DecisionKind.INTERNAL_IMPROVEMENT, holder, holder, [holder, other], 0, relevant=process)
-    mean_due = {}
-    for person in (holder, other):
-        desk.inputs_due.clear()
-        for _ in range(4000):
+    for _ in range(4000):
+        for person in (holder, other):
             desk.schedule_input(person, dec, 0)
-        mean_due[person] = sum(t * len(v) for t, v in desk.inputs_due.items()) / 4000
-    # input_effort_ticks = 2: about 2 ticks not knowing, 1 knowing all (knowing_saves_share = 0.5); rounding to ticks
-    assert 1.7 < mean_due[other] < 2.3 and 0.8 < mean_due[holder] < 1.25
+    mean = {person: desk.work.priority[desk.work.holder == person].mean() for person in (holder, other)}
+    # uniform priorities (mean 1/2); knowing all closes half the gap to the top (knowing_saves_share = 0.5): mean 3/4
+    assert 0.47 < mean[other] < 0.53 and 0.72 < mean[holder] < 0.78
 
 
 @pytest.mark.slow
