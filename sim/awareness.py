@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import csr_rows
+from .arrays import csr_rows, unique_ints
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
 
@@ -125,7 +125,7 @@ class KeySet:
         """Merge the recent keys in; returns the ones that were new (sorted, each once)."""
         if not self.recent:
             return np.empty(0, np.int64)
-        new = np.unique(np.concatenate(self.recent))
+        new = unique_ints(np.concatenate(self.recent))
         self.recent, self._recent_joined = [], None
         new = new[~self._in_sorted(new)]
         if self.cap is not None and len(new):
