@@ -42,13 +42,17 @@ def fifo_rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return order, starts, counts, np.arange(len(keys)) - np.repeat(starts, counts)
 
 
-def unique_ints(values: np.ndarray) -> np.ndarray:
+def unique_ints(values: np.ndarray, sorted_runs: bool = False) -> np.ndarray:
     """The distinct values of an integer array, sorted: the same result as ``np.unique(values)``.
 
     Why not ``np.unique``: since numpy 2.3 it finds distinct values with a hash table and sorts them
     afterwards, which for int64 keys is 5-15 times slower than sorting first (measured: 3 M keys
-    5.6 s vs 0.4 s), and the model calls it on millions of belief and message keys."""
-    values = np.sort(np.asarray(values).ravel())
+    5.6 s vs 0.4 s), and the model calls it on millions of belief and message keys.
+
+    ``sorted_runs``: ``values`` is a few sorted arrays joined end to end.  A stable sort (timsort)
+    then only merges the runs, in about linear time (3 M keys in two runs: 12 ms, against 190 ms
+    for the default sort)."""
+    values = np.sort(np.asarray(values).ravel(), kind="stable" if sorted_runs else None)
     if len(values) == 0:
         return values
     distinct = np.empty(len(values), bool)

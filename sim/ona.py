@@ -179,7 +179,7 @@ def _compress(sent: list[np.ndarray], read: list[np.ndarray]) -> tuple[np.ndarra
     # the slowest step of closing a week with millions of copies.
     sent_keys, messages_here = _count_keys(sent)
     read_keys, reads_here = _count_keys(read)
-    keys = unique_ints(np.concatenate([sent_keys, read_keys]))
+    keys = unique_ints(np.concatenate([sent_keys, read_keys]), sorted_runs=True)
     messages = np.zeros(len(keys), np.int64)
     messages[np.searchsorted(keys, sent_keys)] = messages_here
     reads = np.zeros(len(keys), np.int64)
