@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ranges", "csr_rows", "fifo_rank", "unique_ints"]
+__all__ = ["ranges", "csr_rows", "fifo_rank", "unique_ints", "count_pairs"]
 
 
 def ranges(start: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -59,3 +59,10 @@ def unique_ints(values: np.ndarray, sorted_runs: bool = False) -> np.ndarray:
     distinct[0] = True
     np.not_equal(values[1:], values[:-1], out=distinct[1:])
     return values[distinct]
+
+
+def count_pairs(first: np.ndarray, second: np.ndarray, size_first: int, size_second: int) -> np.ndarray:
+    """How often each (first, second) pair occurs, as a (size_first, size_second) array: the same as
+    ``np.add.at(out, (first, second), 1)`` on zeros, with one bincount instead of numpy's slow
+    unbuffered ``add.at``."""
+    return np.bincount(first * size_second + second, minlength=size_first * size_second).reshape(size_first, size_second)

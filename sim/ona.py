@@ -41,7 +41,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .arrays import unique_ints
+from .arrays import count_pairs, unique_ints
 from .messages import BY, CHANNEL, CHANNEL_NAMES, GATES, ORIGIN, READER, TARGET
 
 __all__ = ["Traffic", "ona_groups", "network_size", "group_matrix", "e_i_index", "e_i_overall", "HOURS_PER_WEEK", "PERSON_WEEK_COLUMNS"]
@@ -107,14 +107,14 @@ class Traffic:
         self._sent.append(self._key(rows))
         passed_on = rows[:, BY] != rows[:, ORIGIN]
         if passed_on.any():
-            np.add.at(self.forwarded, (rows[passed_on, CHANNEL], rows[passed_on, BY]), 1)
+            self.forwarded += count_pairs(rows[passed_on, CHANNEL], rows[passed_on, BY], *self.forwarded.shape)
 
     def read(self, rows: np.ndarray) -> None:
         """Tracked copies read this tick."""
         if len(rows) == 0:
             return
         self._read.append(self._key(rows))
-        np.add.at(self.tracked_read, (rows[:, CHANNEL], rows[:, READER]), 1)
+        self.tracked_read += count_pairs(rows[:, CHANNEL], rows[:, READER], *self.tracked_read.shape)
         final = rows[rows[:, READER] == rows[:, TARGET]]
         cross = self.group[final[:, ORIGIN]] != self.group[final[:, TARGET]]
         self.cross_group_read += int(cross.sum())
