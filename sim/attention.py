@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import ranges
+from .arrays import count_pairs, ranges
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
 
 __all__ = ["Attention", "Read"]
@@ -131,11 +131,14 @@ class Attention:
     def _unread_mask(self, s: int) -> np.ndarray:
         """Which rows of chunk ``s`` are still unread (the tail of each (reader, level) run)."""
         keys = self.chunk_keys[s]
-        start = np.searchsorted(keys, keys, "left")
-        end = np.searchsorted(keys, keys, "right")
-        pos = np.arange(len(keys)) - start
+        # the keys are sorted: each (reader, level) run starts where the key changes (one pass,
+        # where two searchsorted calls of every key cost O(rows log rows))
+        run_starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        run_lengths = np.diff(run_starts, append=len(keys))
+        pos = np.arange(len(keys)) - np.repeat(run_starts, run_lengths)
+        length = np.repeat(run_lengths, run_lengths)
         unread = self.unread[keys // LEVELS, keys % LEVELS, s]
-        return pos >= (end - start) - unread
+        return pos >= length - unread
 
     def _expire(self, now: int) -> None:
         for c, ttl in enumerate(self.ttl):
@@ -208,7 +211,7 @@ class Attention:
         taken.append(self._read_cut(readers[r], lvl, left[r, lvl], now, per_channel))
         rows = np.concatenate(taken)
         if len(rows):
-            np.add.at(per_channel, (rows[:, CHANNEL], rows[:, READER]), 1)
+            per_channel += count_pairs(rows[:, CHANNEL], rows[:, READER], self.channels, self.n)
         self.read_total += per_channel
         return Read(rows, per_channel)
 
@@ -262,7 +265,7 @@ class Attention:
                     self.background_level[people, level, c] -= per_person
                     r, a = np.nonzero(got)
                     self.background[people[r], level[r], c, age_order[a]] -= got[r, a].astype(np.int32)
-        np.subtract.at(self.level_queued, (people, level), take.sum(axis=1))
+        self.level_queued[people, level] -= take.sum(axis=1)  # one cut level per reader: no repeated pairs
         r, a = np.nonzero(take_tracked)
         return self._take_tracked(people[r], level[r], age_order[a], take_tracked[r, a])
 
@@ -278,7 +281,7 @@ class Attention:
             out.append(self.chunk_rows[s][ranges(first, kk)])
             self.unread[p, lv, s] -= kk.astype(np.int32)
         if len(person):
-            np.subtract.at(self.tracked_queued, person, k)
+            self.tracked_queued -= np.bincount(person, weights=k, minlength=self.n).astype(np.int64)  # exact: counts < 2**53
         return np.concatenate(out) if out else np.empty((0, len(COLUMNS)), np.int64)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import unique_ints
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision
 from .knowledge import ItemKind
 from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, TARGET, MessageKind
@@ -66,7 +67,8 @@ class DecisionDesk:
                 self.decisions.append(dec)
                 self.open.append(dec)
                 keys = dec.id * self.org.n + np.array([owner, *holders], np.int64)
-                self.participant_keys = np.union1d(self.participant_keys, keys)
+                # = np.union1d(participant_keys, keys), as a merge of two sorted runs (see unique_ints)
+                self.participant_keys = unique_ints(np.concatenate([self.participant_keys, np.sort(keys)]), sorted_runs=True)
                 dec.last_request = now
                 if originator == owner:
                     m.people[owner].become_aware(dec, now)

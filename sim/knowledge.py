@@ -14,6 +14,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from .arrays import unique_ints
+
 from .organisation import Group, Organisation, Role
 
 __all__ = ["ItemKind", "KnowledgeBook"]
@@ -119,14 +121,14 @@ class KnowledgeBook:
             return person, item
         new = ~self.known[person, item]
         person, item = person[new], item[new]
-        key = np.unique(item * self.org.n + person)
+        key = unique_ints(item * self.org.n + person)
         item, person = key // self.org.n, key % self.org.n
         self.known[person, item] = True
         groups = self.org.group[person]
         np.add.at(self.count, (item, groups), 1)
         np.add.at(self.known_by_kind, (self.kind[item], groups), 1)
         self.relevant_known += np.bincount(person[self.relevant(person, item)], minlength=self.org.n)
-        self._thresholds(np.unique(item), now)
+        self._thresholds(unique_ints(item), now)
         return person, item
 
     def _thresholds(self, items: np.ndarray, now: int) -> None:

@@ -27,6 +27,7 @@ import mesa
 
 from .adoption import Adoption
 from .agents import AGENT_CLASS
+from .arrays import count_pairs
 from .attention import Attention
 from .awareness import Awareness
 from .channels.email import Mail
@@ -263,7 +264,7 @@ class OrgModel(mesa.Model):
         assistants = self.org.assistant[self.guarded]
         tracked = np.zeros_like(read.per_channel)
         if len(read.rows):
-            np.add.at(tracked, (read.rows[:, CHANNEL], read.rows[:, READER]), 1)
+            tracked += count_pairs(read.rows[:, CHANNEL], read.rows[:, READER], *tracked.shape)
         background = (read.per_channel - tracked)[:, assistants]
         if not background.any():
             return

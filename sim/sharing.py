@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import csr_rows
+from .arrays import csr_rows, unique_ints
 from .groups import GroupKind
 from .knowledge import ItemKind
 from .messages import Channel, MessageKind
@@ -157,7 +157,7 @@ class Sharing:
         """One message written per distinct (sender, message) pair: a CC list or a list mail is one mail."""
         if len(sender) == 0:
             return
-        key = np.unique(sender * (int(message.max()) + 1) + message)
+        key = unique_ints(sender * (int(message.max()) + 1) + message)
         np.add.at(self.written[channel], key // (int(message.max()) + 1), 1)
 
     def _to_groups(self, sender, group, item, now: int, bump: bool) -> None:
