@@ -83,7 +83,7 @@ def bass(t, p, q):
 def test_adoption_follows_the_bass_curve():
     p, q = 0.004, 0.04
     s = bare("", "organisation.people_per_department=500", "stream.enabled=true", f"adoption.training_p={p}", f"adoption.imitation_q={q}", "ticks=250",
-             "adoption.drift_rate=0", "adoption.manager_example=0")  # the textbook curve: nobody drifts away
+             "adoption.drift_rate=0", "adoption.manager_example=0", "adoption.managers_set_the_norm=false")  # the textbook curve: nobody drifts away, no norm
     share = tables_of(s)["timeseries"]["adoption_share"].to_numpy()
     t = np.arange(len(share))
     assert np.abs(share - bass(t, p, q)).max() < 0.03  # 3,000 adopters: sampling sd about 0.01
@@ -94,7 +94,8 @@ def test_adoption_follows_the_bass_curve():
 
 @pytest.mark.slow
 def test_a_no_social_at_work_policy_slows_adoption():
-    base = ["organisation.people_per_department=300", "stream.enabled=true", "adoption.initial_share=0.02", "adoption.training_p=0.001", "adoption.imitation_q=0.03", "ticks=300"]
+    base = ["organisation.people_per_department=300", "stream.enabled=true", "adoption.initial_share=0.02", "adoption.training_p=0.001", "adoption.imitation_q=0.03", "ticks=300",
+            "adoption.managers_set_the_norm=false"]  # the policy alone (the managers' norm slows the open stream too)
     open_ = tables_of(bare("", *base))["timeseries"]["adoption_share"]
     restricted = tables_of(bare("", *base, "stream.policy='restricted'"))["timeseries"]["adoption_share"]
     assert restricted.iloc[150] < open_.iloc[150] - 0.2
@@ -161,7 +162,8 @@ def test_change_programme_phases_gatekeepers_out_and_delegates():
     org = model.org
     involved = [o if org.department[o] >= 0 else int(org.manager[o]) for o in late["originator"]]
     assert list(late["owner"]) == involved
-    assert ts["adoption_share"].iloc[49] == 0 and ts["adoption_share"].iloc[-1] > 0.5
+    adoption = ts["adoption_share"]
+    assert adoption.iloc[49] == 0 and adoption.iloc[-1] > adoption.iloc[150] > 0  # launched at 50 and growing (slowly: teams wait for their managers)
 
 
 def test_model_rejects_an_imported_org_that_lacks_what_the_scenario_needs(tmp_path):
