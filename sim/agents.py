@@ -71,18 +71,9 @@ class Person(mesa.Agent):
     def ask(self, decision: Decision, holders: list[int], now: int) -> None:
         """Ask holders for their input (again, on a follow-up): directly those the owner is aware
         of, in one message; each of the others by way of a relay (one detour each)."""
-        awareness = self.model.awareness
-        direct = []
         for h in holders:
             decision.asked[h] = now
-            relay = awareness.relay_for(self.index, h)
-            if relay < 0:
-                direct.append(h)
-            else:
-                decision.detours += 1
-                self.model.communicate_via(self.index, relay, h, MessageKind.ASK, decision, now)
-        if direct:
-            self.model.communicate(self.index, direct, MessageKind.ASK, decision, now)
+        self.model.decision_desk.send(self.index, holders, MessageKind.ASK, decision, now)
 
     def work_on_input(self, decision: Decision, now: int) -> None:
         """Asked (or seeing the thread): the input joins the holder's priority list and is sent when

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import count_pairs, ranges
+from .arrays import count_pairs, ranges, runs
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
 
 __all__ = ["Attention", "Read"]
@@ -133,8 +133,7 @@ class Attention:
         keys = self.chunk_keys[s]
         # the keys are sorted: each (reader, level) run starts where the key changes (one pass,
         # where two searchsorted calls of every key cost O(rows log rows))
-        run_starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        run_lengths = np.diff(run_starts, append=len(keys))
+        run_starts, run_lengths = runs(keys)
         pos = np.arange(len(keys)) - np.repeat(run_starts, run_lengths)
         length = np.repeat(run_lengths, run_lengths)
         unread = self.unread[keys // LEVELS, keys % LEVELS, s]

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import csr_rows, unique_ints
+from .arrays import csr_rows, runs, unique_ints
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
 
@@ -142,8 +142,8 @@ class KeySet:
         new = new[~self._in_sorted(new)]
         if self.cap is not None and len(new):
             owner = new // self.owner_span
-            first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-            rank = np.arange(len(new)) - np.repeat(first, np.diff(np.r_[first, len(new)]))
+            first, count = runs(owner)
+            rank = np.arange(len(new)) - np.repeat(first, count)
             new = new[rank < self.cap - self.held[owner]]
             self.held += np.bincount(new // self.owner_span, minlength=len(self.held))
         if len(new):
@@ -241,12 +241,7 @@ class Awareness:
         for key in messages.tolist():
             items = decisions[key // n].relevant
             shown.append(items[known[key % n, items]])
-        sizes = np.array([len(x) for x in shown])
-        order = np.argsort(which, kind="stable")  # readers grouped by message, matching the items below
-        reader = np.repeat(rows[order, READER], sizes[which[order]])
-        writer = np.repeat(rows[order, ORIGIN], sizes[which[order]])
-        counts = np.bincount(which, minlength=len(shown))
-        item = np.concatenate([np.tile(x, c) for x, c in zip(shown, counts)]) if len(shown) else np.empty(0, np.int64)
+        reader, writer, item = _spread(which, shown, rows[:, READER], rows[:, ORIGIN])
         return reader, writer, item.astype(np.int64)
 
     def _decision_participants(self, rows: np.ndarray) -> np.ndarray:
@@ -269,10 +264,7 @@ class Awareness:
             else:
                 people = {h for h, t in dec.asked.items() if t == tick}
             shown.append(np.fromiter(people, np.int64, len(people)))
-        sizes = np.array([len(x) for x in shown])
-        order = np.argsort(which, kind="stable")  # readers grouped by message, matching the people below
-        reader = np.repeat(rows[order, READER], sizes[which[order]])
-        people = np.concatenate([np.tile(people, c) for people, c in zip(shown, np.bincount(which, minlength=len(shown)))])
+        reader, people = _spread(which.ravel(), shown, rows[:, READER])
         return np.stack([reader, people])
 
     # ------------------------------------------------------------------ asking
@@ -370,3 +362,15 @@ class Awareness:
                 out.append(float(x.mean()) if len(x) else np.nan)
         self.last_reading, self.read_at = np.array(out), now
         return self.last_reading
+
+
+def _spread(which: np.ndarray, shown: list[np.ndarray], *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Give every read row what its message shows: row ``i`` read message ``which[i]``, which shows
+    the values ``shown[which[i]]``.  Returns each of ``columns`` repeated once per value shown, then
+    the values, row by row in message order."""
+    sizes = np.array([len(x) for x in shown], np.int64)
+    order = np.argsort(which, kind="stable")  # rows grouped by message, matching the values below
+    repeated = [np.repeat(c[order], sizes[which[order]]) for c in columns]
+    counts = np.bincount(which, minlength=len(shown))
+    values = np.concatenate([np.tile(x, c) for x, c in zip(shown, counts)]) if shown else np.empty(0, np.int64)
+    return (*repeated, values)

@@ -76,15 +76,23 @@ class DecisionDesk:
                     self.request(dec, now)
 
     def request(self, dec: Decision, now: int) -> None:
-        """The originator asks the owner to decide (again, on a follow-up), by the rule asks follow
-        (:meth:`sim.awareness.Awareness.relay_for`): directly to an owner they are aware of, else by
-        way of the owner's nearest manager they know, or their own manager (a detour)."""
-        relay = self.model.awareness.relay_for(dec.originator, dec.owner)
-        if relay < 0:
-            self.model.communicate(dec.originator, [dec.owner], MessageKind.REQUEST, dec, now)
-        else:
-            dec.detours += 1
-            self.model.communicate_via(dec.originator, relay, dec.owner, MessageKind.REQUEST, dec, now)
+        """The originator asks the owner to decide (again, on a follow-up), as owners ask holders."""
+        self.send(dec.originator, [dec.owner], MessageKind.REQUEST, dec, now)
+
+    def send(self, sender: int, recipients: list[int], kind: int, dec: Decision, now: int) -> None:
+        """A decision message to people the sender may not know (:meth:`sim.awareness.Awareness.
+        relay_for`): directly, in one message, to those the sender is aware of; to each of the others
+        by way of their nearest manager the sender knows, or the sender's own manager (a detour)."""
+        direct = []
+        for r in recipients:
+            relay = self.model.awareness.relay_for(sender, r)
+            if relay < 0:
+                direct.append(r)
+            else:
+                dec.detours += 1
+                self.model.communicate_via(sender, relay, r, kind, dec, now)
+        if direct:
+            self.model.communicate(sender, direct, kind, dec, now)
 
     def _thread_space(self, originator: int, people: list[int]) -> int:
         """Where the decision's thread lives: a space its originator follows (they raise it where they

@@ -356,9 +356,7 @@ class OrgModel(mesa.Model):
     def _posts_in(self, sender: int, space: int) -> bool:
         """Whether ``sender`` writes a decision message into the thread in ``space``: a stream user
         there who is not read-only (``people.readers_write_privately``)."""
-        if self.config.people.readers_write_privately and self.sharing.weight[sender] == 0:
-            return False
-        return self._on_stream(sender, space)
+        return bool(self.sharing.writes_in_spaces(sender)) and self._on_stream(sender, space)
 
     def communicate(self, sender: int, recipients: list[int], kind: int, decision, now: int) -> None:
         """Send a decision message: a post in the decision's thread @mentioning the recipients who

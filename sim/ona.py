@@ -41,7 +41,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .arrays import count_pairs, unique_ints
+from .arrays import count_pairs, runs, unique_ints
 from .messages import BY, CHANNEL, CHANNEL_NAMES, GATES, ORIGIN, READER, TARGET
 
 __all__ = ["Traffic", "ona_groups", "network_size", "group_matrix", "e_i_index", "e_i_overall", "HOURS_PER_WEEK", "PERSON_WEEK_COLUMNS"]
@@ -190,10 +190,8 @@ def _compress(sent: list[np.ndarray], read: list[np.ndarray]) -> tuple[np.ndarra
 def _count_keys(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys of some arrays (sorted) and how often each occurs."""
     keys = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-    if len(keys) == 0:
-        return keys, np.empty(0, np.int64)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return keys[starts], np.diff(starts, append=len(keys))
+    starts, counts = runs(keys)
+    return keys[starts], counts
 
 
 def network_size(edges: pd.DataFrame, is_external: np.ndarray, n: int) -> pd.DataFrame:

@@ -78,13 +78,14 @@ class Sharing:
         self.leads = np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE)) & (g.team_of >= 0)
 
     # ------------------------------------------------------------------ who shares
+    def writes_in_spaces(self, person) -> np.ndarray:
+        """Whether each person (an index, array or slice) would write into a space: not when they are
+        read-only and ``people.readers_write_privately`` holds (then they write by mail)."""
+        return ~(self.model.config.people.readers_write_privately & (self.weight[person] == 0))
+
     def posters(self) -> np.ndarray:
-        """Stream users who post: all of them, or (``people.readers_write_privately``) those who are
-        not read-only; a read-only origin passes its item on by mail."""
-        users = self.model.stream_users()
-        if self.model.config.people.readers_write_privately:
-            users = users & (self.weight > 0)
-        return users
+        """Stream users who post; a read-only origin passes its item on by mail."""
+        return self.model.stream_users() & self.writes_in_spaces(slice(None))
 
     def share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False, bump: bool = False) -> None:
         if len(person) == 0:
