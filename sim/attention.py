@@ -236,17 +236,13 @@ class Attention:
         if len(people) == 0:
             return np.empty((0, len(COLUMNS)), np.int64)
         age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
-        tracked = self.unread[people, level][:, age_order]  # (people, ages)
-        total = tracked
-        if self.background is not None:
-            bg = self.background[people, level][:, :, age_order]  # (people, channels, ages)
-            total = tracked + _add_up(bg, 1)
-        before = np.cumsum(total, axis=1, dtype=np.int32) - total
-        take = np.clip(budget.astype(np.int32)[:, None] - before, 0, total)
+        r, a, tracked, bg, take = self._cut_cells(people, level, budget, age_order)
+        total = tracked if bg is None else tracked + _add_up(bg, 1)
         take_tracked = take
-        if self.background is not None:
+        if bg is not None:
+            # cells in (reader, age) order: the draws come in the order of a row-major pass
             take_tracked = np.where(tracked == total, take, 0)
-            mixed = (take > 0) & (tracked > 0) & (tracked < total)
+            mixed = (tracked > 0) & (tracked < total)
             take_tracked[mixed] = self.rng.hypergeometric(tracked[mixed], total[mixed] - tracked[mixed], take[mixed])
             left_bg, left_take = total - tracked, take - take_tracked
             for c in range(self.channels):  # which channel's background: one draw per channel in turn
@@ -259,14 +255,47 @@ class Attention:
                     got[m] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
                     left_bg, left_take = left_bg - here, left_take - got
                 if got.any():
-                    per_person = got.sum(axis=1)
+                    per_person = np.bincount(r, weights=got, minlength=len(people)).astype(np.int64)
                     per_channel[c, people] += per_person
                     self.background_level[people, level, c] -= per_person
-                    r, a = np.nonzero(got)
-                    self.background[people[r], level[r], c, age_order[a]] -= got[r, a].astype(np.int32)
-        self.level_queued[people, level] -= take.sum(axis=1)  # one cut level per reader: no repeated pairs
-        r, a = np.nonzero(take_tracked)
-        return self._take_tracked(people[r], level[r], age_order[a], take_tracked[r, a])
+                    g = got > 0
+                    self.background[people[r[g]], level[r[g]], c, age_order[a[g]]] -= got[g].astype(np.int32)
+        # one cut level per reader: no repeated pairs
+        self.level_queued[people, level] -= np.bincount(r, weights=take, minlength=len(people)).astype(np.int64)
+        t = take_tracked > 0
+        return self._take_tracked(people[r[t]], level[r[t]], age_order[a[t]], take_tracked[t])
+
+    # ages looked at per round: most readers' budgets run out within the newest hours, so the
+    # older hours are gathered only for the readers still reading
+    CUT_ROUNDS = (2, 6)
+
+    def _cut_cells(self, people, level, budget, age_order):
+        """The cells (reader index ``r``, age ``a``) the budgets reach, in (reader, age) order, with
+        their unread tracked counts, background counts per channel (None without background) and how
+        many entries each gives (> 0).  Newest first, hour by hour, until each budget runs out."""
+        left = budget.astype(np.int64)
+        active = np.arange(len(people))
+        found, start = [], 0
+        for width in (*self.CUT_ROUNDS, self.slots):
+            ages = np.arange(start, min(start + width, self.slots))
+            if len(active) == 0 or len(ages) == 0:
+                break
+            p, lv, slots = people[active][:, None], level[active][:, None], age_order[ages][None, :]
+            tracked = self.unread[p, lv, slots].astype(np.int64)  # (readers, ages)
+            total, bg = tracked, None
+            if self.background is not None:
+                bg = self.background[p, lv, :, slots]  # (readers, ages, channels)
+                total = tracked + bg.sum(axis=2)
+            before = np.cumsum(total, axis=1) - total
+            take = np.clip(left[active][:, None] - before, 0, total)
+            rr, aa = np.nonzero(take)
+            found.append((active[rr], ages[aa], tracked[rr, aa], None if bg is None else bg[rr, aa], take[rr, aa]))
+            left[active] -= take.sum(axis=1)
+            active = active[left[active] > 0]
+            start += len(ages)
+        r, a, tracked, bg, take = (np.concatenate([f[i] for f in found]) if found[0][i] is not None else None for i in range(5))
+        order = np.argsort(r * self.slots + a, kind="stable")
+        return r[order], a[order], tracked[order], None if bg is None else bg[order], take[order]
 
     def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Advance the read pointers of cells (person, level, slot) by ``k`` and return those rows."""
