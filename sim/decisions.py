@@ -85,6 +85,11 @@ class Decision:
     def complete(self) -> bool:
         return self.received.issuperset(self.holders)
 
+    def concerned(self) -> list[int]:
+        """Whom the decision concerns: its originator, owner and holders (they read its thread first,
+        :func:`sim.messages.entry_level`)."""
+        return [self.originator, self.owner, *self.holders]
+
     @property
     def status(self) -> str:
         if self.decided is not None:

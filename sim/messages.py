@@ -6,12 +6,15 @@ level by level, newest first, whichever channel carried it.  The level of an ent
 by one rule for both channels:
 
 - ``ADDRESSED`` (0): addressed to the reader (To / CC / @mention), from the reader's manager, or a
-  message about a decision the reader owns or holds an input for;
+  message about a decision the reader raised, owns or holds an input for (a thread post in a
+  follower's feed counts only for those people: to the other followers it is an audience copy);
 - ``SHARED`` (1): reached the reader as a member of an audience (a list, a space);
 - ``ROUTINE`` (2): routine traffic, read last.
 
 >>> int(entry_level(np.array([MessageKind.KNOWLEDGE]), np.array([True]), np.array([False]))[0])
 0
+>>> int(entry_level(np.array([MessageKind.ASK]), np.array([False]), np.array([False]))[0])  # a thread post, not mine
+1
 >>> stochastic_round(np.full(10_000, 2.3), np.random.default_rng(0)).mean().round(1)
 np.float64(2.3)
 """
@@ -82,10 +85,9 @@ def new_rows(m: int) -> np.ndarray:
 
 def entry_level(kind: np.ndarray, addressed: np.ndarray, from_manager: np.ndarray) -> np.ndarray:
     """The reading priority of entries, the same rule on both channels (see the module docstring).
-    Decision messages are always about a decision the reader owns or holds, so ADDRESSED."""
+    ``addressed``: addressed to the reader, or about a decision the reader raised, owns or holds."""
     kind = np.asarray(kind)
     level = np.where(addressed | from_manager, Level.ADDRESSED, Level.SHARED)
-    level = np.where(np.isin(kind, DECISION_KINDS), Level.ADDRESSED, level)
     return np.where(kind == MessageKind.ROUTINE, Level.ROUTINE, level).astype(np.int64)
 
 
@@ -98,17 +100,20 @@ def stochastic_round(x, rng: np.random.Generator, size: int | None = None) -> np
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
-def audience_rows(sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int, channel: int, delay: int, boss: np.ndarray) -> np.ndarray:
+def audience_rows(sender: np.ndarray, readers: np.ndarray, kind: int, payload: np.ndarray, now: int, channel: int, delay: int, boss: np.ndarray,
+                  concerned=()) -> np.ndarray:
     """Entry rows for copies that reach ``readers`` as members of an audience (a list, a space):
     not addressed, so not routed or screened; ADDRESSED only when the sender is ``boss[reader]`` (the
-    reader's manager, or -1 when ``attention.manager_first`` is off)."""
+    reader's manager, or -1 when ``attention.manager_first`` is off) or the reader is one of the
+    people ``concerned`` (whose decision a thread post is about)."""
     rows = new_rows(len(readers))
     if len(readers) == 0:
         return rows
     rows[:, READER] = rows[:, TARGET] = rows[:, HOP] = readers
     rows[:, ORIGIN] = rows[:, FRM] = rows[:, BY] = sender
     rows[:, KIND], rows[:, PAYLOAD], rows[:, CHANNEL] = kind, payload, channel
-    rows[:, LEVEL] = entry_level(np.full(len(readers), kind), np.zeros(len(readers), bool), boss[readers] == sender)
+    mine = np.isin(readers, np.asarray(concerned, np.int64)) if len(concerned) else np.zeros(len(readers), bool)
+    rows[:, LEVEL] = entry_level(np.full(len(readers), kind), mine, boss[readers] == sender)
     rows[:, SENT] = now
     rows[:, READY] = now + delay
     return rows

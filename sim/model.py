@@ -366,7 +366,7 @@ class OrgModel(mesa.Model):
         by_stream = [r for r in recipients if posts and self._on_stream(r, decision.space)]
         by_mail = [r for r in recipients if r not in by_stream]
         if by_stream:
-            self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=by_stream)
+            self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=by_stream, concerned=decision.concerned())
             self.written[Channel.STREAM, sender] += 1
             decision.messages_used += 1
         if by_mail:
@@ -379,7 +379,7 @@ class OrgModel(mesa.Model):
         @mentioning the relay when sender and relay share it on the stream, else a mail to the relay.
         Either way it is routed and screened like any addressed message from the relay on."""
         if self._posts_in(sender, decision.space) and self._on_stream(relay, decision.space):
-            self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=[recipient], via=relay)
+            self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=[recipient], via=relay, concerned=decision.concerned())
             self.written[Channel.STREAM, sender] += 1
             decision.messages_used += 1
         else:

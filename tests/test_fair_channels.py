@@ -192,6 +192,23 @@ def test_reading_waits_on_priority_not_on_channel():
     assert sorted(first[:, CHANNEL].tolist()) == [Channel.EMAIL, Channel.STREAM]
 
 
+def test_a_thread_post_is_read_first_only_by_the_people_it_concerns(monkeypatch):
+    """A decision's thread post in a follower's feed is ADDRESSED only for who raised, owns or holds
+    the decision (or when their manager wrote it); for the other followers it is a shared post, as a
+    mail they were not addressed on would be."""
+    import sim.channels.stream as stream_module
+    copies, real = [], stream_module.audience_rows
+    monkeypatch.setattr(stream_module, "audience_rows", lambda *a, **k: copies.append(real(*a, **k)) or copies[-1])
+    model = run_scenario(small("social_business", "ticks=150"), seed=1)
+    rows = np.concatenate(copies)
+    rows = rows[np.isin(rows[:, KIND], [MessageKind.REQUEST, MessageKind.ASK, MessageKind.INPUT])]
+    concerned = np.array([r in model.decisions[d].concerned() for r, d in rows[:, [READER, PAYLOAD]].tolist()])
+    from_manager = model.org.manager[rows[:, READER]] == rows[:, ORIGIN]
+    first = rows[:, LEVEL] == Level.ADDRESSED
+    assert (first == (concerned | from_manager)).all()
+    assert (~first).sum() > 100 and (first & concerned).sum() > 10
+
+
 @pytest.mark.slow
 def test_assistants_screen_the_mail_addressed_to_whom_they_guard():
     """Background addressed to an executive passes their assistant first: the assistant's queue is

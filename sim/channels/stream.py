@@ -44,11 +44,13 @@ class Stream:
         self.tick_posts = 0
 
     def post(self, author, space, kind: int, payload, now: int, users: np.ndarray, mentions=(), internal: np.ndarray | None = None, leak_share: float = 0.0,
-             via: int = -1) -> int:
+             via: int = -1, concerned=()) -> int:
         """Posts (arrays broadcast together), copied to the followers of each space who use the stream
         (``users``), the author and anyone @mentioned left out; ``mentions`` (people) of a single post
         are notified through :class:`sim.routing.Router`, by way of the relay ``via`` when given (the
-        relay gets the notification to pass on; the people mentioned still see the post in their feed).  Posts flagged ``internal`` reach partners and
+        relay gets the notification to pass on; the people mentioned still see the post in their feed).
+        A decision's thread post is read first only by the followers it ``concerned`` (who raised, own
+        or hold the decision); to the other followers it is a shared post like any other.  Posts flagged ``internal`` reach partners and
         customers in the space only with chance ``leak_share``.  Returns the number of posts."""
         author, space, payload = (np.asarray(a, np.int64).ravel() for a in np.broadcast_arrays(np.atleast_1d(author), np.atleast_1d(space), np.atleast_1d(payload)))
         m = len(author)
@@ -71,7 +73,7 @@ class Stream:
         if (look < 1.0).any():
             keep &= self.rng.random(len(reader)) < look
         which, reader = which[keep], reader[keep]
-        self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.boss))
+        self.attention.add(audience_rows(author[which], reader, kind, payload[which], now, self.channel, self.cfg.delivery_delay_ticks, self.boss, concerned))
         if len(mentions):
             self.attention.add(self.router.address(author[0], np.asarray(mentions, np.int64), kind, payload[0], now, self.channel, via=via))
         return m
