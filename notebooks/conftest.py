@@ -9,12 +9,31 @@ instead of stalling it; nbmake's own ``--nbmake-timeout`` limits single cells on
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("ORGSIM_NOTEBOOK_SIZE", "small")
+
+# The suite runs with -W error::DeprecationWarning -W error::FutureWarning (Makefile), but -W flags
+# do not reach the kernel, and PYTHONWARNINGS would also stop the kernel's own machinery (jupyter,
+# zmq), which warns as it starts.  An IPython startup file, read by the kernel before the first
+# cell, makes the same warnings errors where they come from the notebook's cells (__main__) or from
+# orgsim (sim.*), which is what the flags are for.
+STRICT_WARNINGS = """import warnings
+for category in (DeprecationWarning, FutureWarning):
+    warnings.filterwarnings("error", category=category, module=r"(__main__|sim)(\\.|$)")
+"""
+_ipython_dir = Path(tempfile.mkdtemp(prefix="orgsim-ipython-"))
+(_ipython_dir / "profile_default" / "startup").mkdir(parents=True)
+(_ipython_dir / "profile_default" / "startup" / "00-orgsim-strict-warnings.py").write_text(STRICT_WARNINGS)
+os.environ["IPYTHONDIR"] = str(_ipython_dir)
+atexit.register(shutil.rmtree, _ipython_dir, True)
 
 # seconds per notebook at the small size: about three times what each takes on two busy cores
 BUDGET = {"01_tour.ipynb": 120, "02_email_eu_core.ipynb": 120, "03_sweeps_and_discovery.ipynb": 180, "04_change_programme.ipynb": 150}
