@@ -22,20 +22,29 @@ __all__ = [
 ]
 
 
-def run(scenario, seed: int | None = None, overrides: list[str] | None = None, progress: bool = False) -> OrgModel:
+def run(scenario, seed: int | None = None, overrides: list[str] | None = None, progress: bool = False, allow_large: bool = False) -> OrgModel:
     """Run a scenario (a path to a TOML file or a :class:`Scenario`) to its end and return the
     finished model; ``model.tables()`` gives its six result tables (columns in the README).
 
-    ``overrides`` are ``--set`` style strings (``"ticks=200"``), applied to a path only.
+    ``overrides`` are ``--set`` style strings (``"ticks=200"``), applied to a path only.  Like the
+    command line, it refuses a scenario whose estimated size is over the documented caps
+    (:class:`LimitError`, naming the figure and the fields that drive it) before anything is built;
+    ``allow_large=True`` lifts the caps but the hard ones.
 
     >>> import sim
     >>> sim.run(sim.load_scenario_text('ticks = 3\\n[organisation]\\npeople_per_department = 8')).now
     3
     """
+    from .experiments import check_scenario
+
     if not isinstance(scenario, Scenario):
+        source = str(scenario)
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         raise ValueError("overrides apply to a scenario file; pass the path, or change the Scenario with load_scenario_text")
+    else:
+        source = scenario.name
+    check_scenario(scenario, source, allow_large, build=False)
     return run_scenario(scenario, seed=seed, progress=progress)
 
 

@@ -325,6 +325,17 @@ def test_allow_large_lifts_the_caps_but_not_the_models_own_limit(tmp_path, capsy
     assert "model's own limit" in refused(["validate", SCENARIOS / "email_open.toml", *hard, "--allow-large"], tmp_path, capsys)
 
 
+def test_sim_run_refuses_a_run_too_large_before_building_it():
+    """The notebook entry point checks the caps as the command line does (nothing is built: the
+    organisation asked for would take minutes to draw)."""
+    import sim
+    big = ["ticks=1000000", "organisation.people_per_department=1000"]
+    with pytest.raises(LimitError, match="person-ticks"):
+        sim.run(SCENARIOS / "email_open.toml", overrides=big)
+    with pytest.raises(LimitError, match="person-ticks"):
+        sim.run(load_scenario(SCENARIOS / "email_open.toml", big))
+
+
 @pytest.mark.parametrize("args, flag", [
     (["compare", "{s}", "--replications", "1000000000"], "--replications"),
     (["sweep", "{s}", "--grid", "ticks=" + ",".join(map(str, range(1, 1001))), "--grid", "seed=" + ",".join(map(str, range(1000)))], "--grid"),
