@@ -8,7 +8,8 @@ Rules (``Person.on_decision_message``):
   input it lacks (its own input it has already): directly when aware of the holder, else by way of
   a relay who passes the ask on, a detour (:mod:`sim.awareness`);
 - a holder, asked (or seeing the decision's thread in the stream), puts its input on its priority
-  list and sends it to the owner when done (:mod:`sim.priority_list`); asked again after giving it, it sends it again;
+  list and sends it to the owner when done (:mod:`sim.priority_list`); asked again after giving it (an ask
+  naming them; someone else's ask seen in the thread does not count, as by mail), it sends it again;
 - the owner, on an input, records it and decides when all inputs are in.
 Follow-ups and deadlines are the decision desk's (:mod:`sim.decision_desk`).
 """
@@ -40,7 +41,7 @@ class Person(mesa.Agent):
     def uses_stream(self) -> bool:
         return bool(self.model.adopted[self.index])
 
-    def on_decision_message(self, decision: Decision, kind: int, sender: int, now: int) -> None:
+    def on_decision_message(self, decision: Decision, kind: int, sender: int, now: int, named: bool = True) -> None:
         """React to a decision message read in an inbox or a feed (addressed, or seen in its thread)."""
         me = self.index
         if not decision.is_open:
@@ -54,7 +55,8 @@ class Person(mesa.Agent):
                 if decision.complete:
                     self.decide(decision, now)
         elif me in decision.holders and kind in (MessageKind.ASK, MessageKind.REQUEST):
-            self.work_on_input(decision, now)
+            if named or me not in decision.given:  # re-send only when asked oneself, as by mail
+                self.work_on_input(decision, now)
 
     def become_aware(self, decision: Decision, now: int) -> None:
         decision.owner_aware = now

@@ -78,7 +78,7 @@ class Attention:
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
         self.pending_count = np.zeros(n, np.int64)  # those rows per reader
         self.observer = None  # told of every entry queued (the network ledger, :class:`sim.ona.Traffic`)
-        self.on_expire = None  # called with the tracked rows that aged out unread (mailbox search, :mod:`sim.search`)
+        self.on_queue = None  # called with every entry queued (mailboxes, :meth:`sim.search.Search.note_queued`)
         self.level_queued = np.zeros((n, LEVELS), np.int64)  # unread and readable, tracked and background
         self.tracked_queued = np.zeros(n, np.int64)  # unread and readable tracked entries, per person
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
@@ -101,6 +101,8 @@ class Attention:
         if len(rows):
             if self.observer is not None:
                 self.observer.delivered(rows)
+            if self.on_queue is not None:
+                self.on_queue(rows)
             self.pending.append(rows)
             self.pending_count += np.bincount(rows[:, READER], minlength=self.n)
 
@@ -162,8 +164,6 @@ class Attention:
             self.level_queued -= lost
             self.tracked_queued -= _add_up(lost, 1)
             self.expired[c] += int(gone.sum())
-            if self.on_expire is not None:
-                self.on_expire(rows[gone])
             keep = ~gone
             self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
 

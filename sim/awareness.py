@@ -7,9 +7,9 @@ entry they read (background traffic has no sender, so it shows nobody):
   (``by``: the writer, a relay or a gatekeeper), its writer (``origin``) and, for a copy read on the
   way, its final recipient exist.  A decision message shows the people visible where it is read: in
   its stream thread (any copy read on the stream, feed copies of followers included) everyone who
-  has taken part so far, i.e. the originator, the owner and the holders asked or who answered; on a
-  mail, the names on it: sender, writer and, for an ask, the holders asked in the same mail (the CC
-  line).  People start aware of their ties, their team (the team they lead, else the one they are
+  has written or been @mentioned in the thread so far (:attr:`sim.decisions.Decision.in_thread`; who
+  took part only by mail is not on view there); on a mail, the names on it: sender, writer and, for
+  an ask, the holders asked in the same mail (the CC line).  People start aware of their ties, their team (the team they lead, else the one they are
   in) and their manager.
 - *who knows what*: which people know which knowledge items.  Reading a knowledge copy shows that
   its sender and its writer know the item (a copy forwarded by a relay or a gatekeeper makes the
@@ -284,7 +284,7 @@ class Awareness:
         for key in messages.tolist():
             dec, tick = decisions[key >> 32], (key & 0xFFFFFFFF) - 1
             if tick < 0:
-                people = {dec.originator, dec.owner, *dec.asked, *dec.given}
+                people = dec.in_thread  # who wrote or was @mentioned there, not who took part by mail
             else:
                 people = {h for h, t in dec.asked.items() if t == tick}
             shown.append(np.fromiter(people, np.int64, len(people)))

@@ -16,7 +16,7 @@ import numpy as np
 from .arrays import unique_ints
 from .decisions import Decision, DecisionKind, choose_owner, draw_decision
 from .knowledge import ItemKind
-from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, TARGET, MessageKind
+from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, MessageKind
 from .organisation import Role
 from .priority_list import PriorityLists
 
@@ -157,7 +157,11 @@ class DecisionDesk:
         mine = mine[self.participant_keys[pos] == keys] if len(self.participant_keys) else mine[:0]
         people = self.model.people
         for r in mine.tolist():
-            people[r[READER]].on_decision_message(self.decisions[r[PAYLOAD]], r[KIND], r[ORIGIN], now)
+            dec = self.decisions[r[PAYLOAD]]
+            # an ask names the reader when they were asked at the tick it was written (a thread post
+            # seen by a holder it does not name is not a reminder to them)
+            named = r[KIND] == MessageKind.ASK and dec.asked.get(r[READER]) == r[SENT]
+            people[r[READER]].on_decision_message(dec, r[KIND], r[ORIGIN], now, named=named)
 
     # ------------------------------------------------------------------ the clock
     def step(self, now: int) -> None:

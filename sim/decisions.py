@@ -75,6 +75,7 @@ class Decision:
     relevant: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # knowledge items it needs
     quality: float | None = None  # share of ``relevant`` the owner and contributors knew when it was taken
     found_by_search: int = 0  # relevant items the owner found by searching before deciding
+    in_thread: set[int] = field(default_factory=set)  # who wrote or was @mentioned in its stream thread so far
     detours: int = 0  # asks (and requests) sent by way of a relay because the writer was not aware of the recipient
 
     @property

@@ -94,7 +94,7 @@ class OrgModel(mesa.Model):
         self.decision_desk = DecisionDesk(self)
         self.search = Search(self)
         self.awareness = Awareness(self)
-        self.attention.on_expire = lambda rows: self.search.note_expired(rows, self.now)
+        self.attention.on_queue = lambda rows: self.search.note_queued(rows, self.now)
         self.retellers = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))  # person, item, until
         staff = int(np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE)).sum())
         k = s.knowledge
@@ -231,7 +231,8 @@ class OrgModel(mesa.Model):
 
     def _background(self, now: int) -> np.ndarray | None:
         """Background arrivals: ``load.received_per_tick`` per person (not gatekeepers), a share of a
-        stream user's on the stream (thinned like any feed item), by priority level.  What is addressed
+        stream user's on the stream (thinned like any feed item, but for what is addressed to them,
+        which is always seen, as tracked @mentions are), by priority level.  What is addressed
         to a person with an assistant goes to the assistant first, on every channel the gatekeepers
         screen; what the assistant passed on last tick arrives now."""
         rate = self.config.load.received_per_tick
@@ -239,14 +240,15 @@ class OrgModel(mesa.Model):
             return None
         rng, n = self.rngs["load"], self.org.n
         users = self.stream_users()
-        stream_rate = np.where(users, rate * self.config.load.stream_share * self.stream.look_share * self.stream.look_norm, 0.0)
+        stream_rate = np.where(users, rate * self.config.load.stream_share, 0.0)
+        glanced = stream_rate * self.stream.look_share * self.stream.look_norm  # what is addressed to one is always seen
         mail_rate = np.where(users, rate * (1 - self.config.load.stream_share), rate)
         mail_rate[self.is_gatekeeper] = 0.0
         counts = np.zeros((2, LEVELS, n), np.int64)
         for lv in range(LEVELS):
             counts[Channel.EMAIL, lv] = rng.poisson(mail_rate * self.level_shares[lv])
             if users.any():
-                counts[Channel.STREAM, lv] = rng.poisson(stream_rate * self.level_shares[lv])
+                counts[Channel.STREAM, lv] = rng.poisson((stream_rate if lv == Level.ADDRESSED else glanced) * self.level_shares[lv])
         if len(self.guarded) and self.router.bridge_active("upward", now):
             screened = np.flatnonzero(self.router.screened)
             addressed = counts[screened, Level.ADDRESSED][:, self.guarded]
@@ -302,7 +304,7 @@ class OrgModel(mesa.Model):
         if len(passing):
             forwarded, dropped = self.router.forward(passing, now)
             relays = passing[~dropped & ~self.is_gatekeeper[passing[:, READER]]]
-            np.add.at(self.written[Channel.EMAIL], relays[:, READER], 1)
+            np.add.at(self.written, (relays[:, CHANNEL], relays[:, READER]), 1)  # a relay writes on the channel it read
             self.attention.add(forwarded)
         self.decision_desk.on_read(rows, now)
         know = final & (rows[:, KIND] == MessageKind.KNOWLEDGE)
@@ -367,11 +369,13 @@ class OrgModel(mesa.Model):
         by_mail = [r for r in recipients if r not in by_stream]
         if by_stream:
             self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=by_stream, concerned=decision.concerned())
+            decision.in_thread.update([sender, *by_stream])
             self.written[Channel.STREAM, sender] += 1
             decision.messages_used += 1
         if by_mail:
-            decision.messages_used += self.mail.send(sender, np.array(by_mail), kind, decision.id, now)
+            self.mail.send(sender, np.array(by_mail), kind, decision.id, now)
             self.written[Channel.EMAIL, sender] += 1
+            decision.messages_used += 1  # one mail to all of them, as one post mentions all
 
     def communicate_via(self, sender: int, relay: int, recipient: int, kind: int, decision, now: int) -> None:
         """Send a decision message to ``recipient`` by way of ``relay``, who reads it and passes it on
@@ -380,11 +384,13 @@ class OrgModel(mesa.Model):
         Either way it is routed and screened like any addressed message from the relay on."""
         if self._posts_in(sender, decision.space) and self._on_stream(relay, decision.space):
             self.stream.post(sender, decision.space, kind, decision.id, now, self.stream_users(), mentions=[recipient], via=relay, concerned=decision.concerned())
+            decision.in_thread.update([sender, recipient])
             self.written[Channel.STREAM, sender] += 1
             decision.messages_used += 1
         else:
-            decision.messages_used += self.mail.send(sender, recipient, kind, decision.id, now, via=relay)
+            self.mail.send(sender, recipient, kind, decision.id, now, via=relay)
             self.written[Channel.EMAIL, sender] += 1
+            decision.messages_used += 1
 
 
 class _Streams(dict):

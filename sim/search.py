@@ -2,22 +2,24 @@
 
 What one can see differs by channel, and that is the point (the essay's structural advantage of open
 spaces): on the stream, every post of every space one follows stays findable, whether or not it ever
-reached one's feed; by mail, only one's own mailbox, here the mail that reached one and was never read
-(what was read is known already).  The rule is the same on both: a search skims
+reached one's feed; by mail, only one's own mailbox: the mail that reached one, read or not (only
+what was not read can be news).  Both archives hold what arrived in the window, dated when it was
+written.  The rule is the same on both: a search skims
 ``attention.search_items`` entries of the last ``search_window_ticks``, so an item that is there is
 found with chance ``search_items / entries there`` (capped at 1).  Background traffic counts as
 entries there, so noisy spaces and full mailboxes hide what one looks for; closed spaces (fewer
 followed) hold less.  A search costs ``search_minutes`` of the owner's reading time.
 
 Sizes are per person and window: background arrivals per tick on that channel (``[load]``) times the
-window, plus the tracked entries there (posts in followed spaces; mail that reached the person unread).
+window, plus the tracked entries there (posts in followed spaces; knowledge mail that reached the
+person).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .messages import CHANNEL, KIND, PAYLOAD, READER, Channel, MessageKind
+from .messages import CHANNEL, KIND, PAYLOAD, READER, READY, SENT, Channel, MessageKind
 
 __all__ = ["Search"]
 
@@ -30,19 +32,43 @@ class Search:
         self.cfg = model.config.attention
         self.rng = model.rngs["search"]
         n = model.org.n
-        # mail that reached a person and aged out unread: (reader, item, tick), oldest first
-        self.unread_mail = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
+        # knowledge mail queued for its readers: one box per tick queued, each (reader, item, tick
+        # written, tick readable) arrays and the tick queued; this tick's queuings wait in ``_today``
+        self.mailboxes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
+        self._today: list[np.ndarray] = []
+        self._today_tick = -1
         self.minutes = np.zeros(n)  # reading time spent searching, per person
         self.searches = np.zeros(n, np.int64)
         self.found = 0  # items found, all searches
 
-    def note_expired(self, rows: np.ndarray, now: int) -> None:
-        """Knowledge mail that aged out unread stays in its reader's mailbox."""
+    def note_queued(self, rows: np.ndarray, now: int) -> None:
+        """Entries queued for their readers (:meth:`sim.attention.Attention.add`, every hop of an
+        addressed mail included): the knowledge mail among them lands in the readers' mailboxes."""
         mail = rows[(rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)]
         if len(mail) == 0:
             return
-        keep = self.unread_mail[2] >= now - self.cfg.search_window_ticks  # older ones are out of every window
-        self.unread_mail = tuple(np.concatenate([a[keep], b]) for a, b in zip(self.unread_mail, (mail[:, READER], mail[:, PAYLOAD], np.full(len(mail), now))))
+        if now != self._today_tick:
+            self._close_day(now)
+        self._today.append(mail[:, [READER, PAYLOAD, SENT, READY]])
+
+    def _close_day(self, now: int) -> None:
+        """Box up the queuings of the last tick and drop the boxes older than every window."""
+        if self._today:
+            rows = np.concatenate(self._today)
+            self.mailboxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self._today_tick))
+        self._today, self._today_tick = [], now
+        self.mailboxes = [box for box in self.mailboxes if box[4] >= now - self.cfg.search_window_ticks]
+
+    def _mailbox(self, person: int, since: int, now: int) -> np.ndarray:
+        """Knowledge items in ``person``'s mailbox written since ``since`` and readable by ``now``."""
+        if self._today and now != self._today_tick:
+            self._close_day(now)
+        boxes = list(self.mailboxes)
+        if self._today:
+            rows = np.concatenate(self._today)
+            boxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], now))
+        found = [item[(reader == person) & (sent >= since) & (ready <= now)] for reader, item, sent, ready, _ in boxes]
+        return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def find(self, person: int, items: np.ndarray, now: int) -> np.ndarray:
         """Search for ``items`` on both channels; returns the items found (the searcher learns them)."""
@@ -54,12 +80,11 @@ class Search:
         since = now - cfg.search_window_ticks
         load = m.config.load
         found = np.zeros(len(items), bool)
-        # the mailbox: unread mail of the window
-        reader, item, tick = self.unread_mail
-        mine = (reader == person) & (tick >= since)
+        # the mailbox: knowledge mail of the window
+        mailbox = self._mailbox(person, since, now)
         users = m.stream_users()
         mail_rate = load.received_per_tick * ((1 - load.stream_share) if users[person] else 1.0)
-        found |= self._draw(np.isin(items, item[mine]), mail_rate * cfg.search_window_ticks + int(mine.sum()))
+        found |= self._draw(np.isin(items, mailbox), mail_rate * cfg.search_window_ticks + len(mailbox))
         # the spaces one follows, if one is on the stream
         if users[person]:
             posts = m.stream.posts

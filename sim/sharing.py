@@ -148,7 +148,7 @@ class Sharing:
         sender, payload, to, stream_sender = sender[first], payload[first], to[first], stream_sender[first]
         by_stream = stream_sender & m.stream_users()[to]
         if by_stream.any():
-            m.attention.add(m.router.address(sender[by_stream], to[by_stream], MessageKind.KNOWLEDGE, payload[by_stream], now, Channel.STREAM))
+            m.stream.mention(sender[by_stream], to[by_stream], MessageKind.KNOWLEDGE, payload[by_stream], now)
             self._count_writes(Channel.STREAM, sender[by_stream], payload[by_stream])
         if (~by_stream).any():
             m.mail.send(sender[~by_stream], to[~by_stream], MessageKind.KNOWLEDGE, payload[~by_stream], now)

@@ -294,3 +294,90 @@ def test_the_same_ask_by_mail_and_by_stream_becomes_the_same_task():
             model.step()
         outcome.append((priority, model.now))
     assert outcome[0] == outcome[1] and len(outcome[0][0]) == 1
+
+
+# ------------------------------------------------------------------ found by the audit of 2026-11-30
+def _quiet_model(*overrides):
+    s = bare("ticks = 60\n[organisation]\npeople_per_department = 20\ncustomers = 0\npartners = 0",
+             "load.received_per_tick=0", "attention.available_share=1.0", "email.random_mail_per_tick=0", *overrides)
+    model = OrgModel(s, seed=3)
+    model.run(2)
+    return model
+
+
+def _decision(model, owner, holders):
+    desk = model.decision_desk
+    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, owner, owner, [owner, *holders], model.now)
+    desk.decisions.append(dec)
+    desk.open.append(dec)
+    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, *holders]))
+    return dec
+
+
+def test_a_thread_shows_who_wrote_or_was_mentioned_in_it_not_who_took_part_by_mail():
+    model = _quiet_model()
+    owner, by_post, by_mail, reader = (int(p) for p in model.org.members(Role.EMPLOYEE)[:4])
+    dec = _decision(model, owner, [by_post, by_mail])
+    dec.in_thread.update([owner, by_post])
+    dec.asked.update({by_post: 1, by_mail: 1})
+    dec.given.add(by_mail)  # answered by mail: not on view in the thread
+    row = new_rows(1)
+    row[0, [READER, TARGET, KIND, PAYLOAD, CHANNEL, ORIGIN]] = [reader, reader, MessageKind.ASK, dec.id, Channel.STREAM, owner]
+    shown = model.awareness._decision_participants(row)
+    assert set(shown[1].tolist()) == {owner, by_post}
+
+
+def test_a_holder_who_gave_an_input_resends_it_only_when_an_ask_names_them():
+    """By mail a holder sees only the asks sent to them; in a thread, other people's asks too. Only
+    an ask naming the holder (asked at the tick it was written) makes them send a given input again."""
+    model = _quiet_model()
+    owner, holder, other = (int(p) for p in model.org.members(Role.EMPLOYEE)[:3])
+    dec = _decision(model, owner, [holder, other])
+    dec.owner_aware = model.now
+    dec.given.add(holder)
+    dec.asked.update({holder: 1, other: 5})
+    sent = []
+    model.communicate = lambda sender, to, kind, d, now: sent.append((sender, kind))
+    def read(kind, sent_at):
+        row = new_rows(1)
+        row[0, [READER, TARGET, KIND, PAYLOAD, CHANNEL, ORIGIN, SENT]] = [holder, holder, kind, dec.id, Channel.STREAM, owner, sent_at]
+        model.decision_desk.on_read(row, model.now)
+    read(MessageKind.ASK, 5)  # the ask to the other holder, seen in the thread
+    read(MessageKind.REQUEST, 0)
+    assert sent == []
+    read(MessageKind.ASK, 1)  # the ask that named the holder
+    assert sent == [(holder, MessageKind.INPUT)]
+
+
+def test_a_share_to_ties_on_the_stream_counts_as_a_post_as_a_mail_to_ties_counts_as_a_mail():
+    model = _quiet_model("stream.enabled=true", "adoption.initial_share=1.0")
+    a, b, c = (int(p) for p in model.org.members(Role.EMPLOYEE)[:3])
+    posts, tick_posts = model.stream.posted_by.copy(), model.stream.tick_posts
+    model.stream.mention(np.array([a, a, b]), np.array([b, c, a]), MessageKind.KNOWLEDGE, np.array([7, 7, 7]), model.now)
+    assert (model.stream.posted_by - posts)[[a, b, c]].tolist() == [1, 1, 0]  # one post naming two ties counts once
+    assert model.stream.tick_posts - tick_posts == 2 and model.stream.last_post[a] == model.now
+
+
+def test_a_mail_search_finds_knowledge_mail_read_or_not_written_within_the_window():
+    model = _quiet_model("attention.search_items=100000")
+    reader = int(model.org.members(Role.EMPLOYEE)[0])
+    rows = new_rows(2)
+    rows[:, [READER, TARGET, KIND, CHANNEL]] = [reader, reader, MessageKind.KNOWLEDGE, Channel.EMAIL]
+    rows[:, PAYLOAD] = [1, 2]
+    rows[:, SENT] = rows[:, READY] = model.now
+    model.attention.add(rows)
+    model.attention.step(model.now, np.array([1 if p == reader else 0 for p in range(model.org.n)]))  # one of the two is read
+    assert sorted(model.search.find(reader, np.array([1, 2, 3]), model.now).tolist()) == [1, 2]
+    window = model.config.attention.search_window_ticks
+    assert len(model.search.find(reader, np.array([1, 2]), model.now + window + 1)) == 0
+
+
+def test_stream_background_addressed_to_someone_is_not_thinned_like_the_feed():
+    """Tracked @mentions are always seen; so is stream background at the addressed level."""
+    def stream_counts(look):
+        model = _quiet_model("stream.enabled=true", "adoption.initial_share=1.0", "load.received_per_tick=40", f"stream.feed_attention_share={look}",
+                             "adoption.managers_set_the_norm=false", "load.stream_share=1.0")
+        return sum(model._background(model.now)[Channel.STREAM].sum(axis=1) for _ in range(20))
+    full, thinned = stream_counts(1.0), stream_counts(0.1)
+    assert abs(thinned[Level.ADDRESSED] / full[Level.ADDRESSED] - 1) < 0.1
+    assert thinned[Level.SHARED] < 0.2 * full[Level.SHARED]

@@ -166,12 +166,13 @@ def test_search_finds_what_one_can_see_only():
     m.adoption.launch_at, m.adoption.live, m.adoption.adopted[:] = 0, True, m.adoption.eligible
     assert m.search.find(member, np.array([item]), m.now).tolist() == [item]
     assert len(m.search.find(outsider, np.array([item]), m.now)) == 0
-    # mail: what reached a person unread is in their mailbox, nobody else's
-    from sim.messages import CHANNEL, KIND, PAYLOAD, READER, new_rows
+    # mail: what reached a person is in their mailbox, nobody else's, once it can be read
+    from sim.messages import CHANNEL, KIND, PAYLOAD, READER, READY, SENT, new_rows
     rows = new_rows(1)
-    rows[0, READER], rows[0, PAYLOAD], rows[0, KIND], rows[0, CHANNEL] = outsider, 1, 0, 0
-    m.search.note_expired(rows, m.now)
-    assert m.search.find(outsider, np.array([1]), m.now).tolist() == [1]
+    rows[0, READER], rows[0, PAYLOAD], rows[0, KIND], rows[0, CHANNEL], rows[0, SENT], rows[0, READY] = outsider, 1, 0, 0, m.now, m.now + 1
+    m.attention.add(rows)
+    assert len(m.search.find(outsider, np.array([1]), m.now)) == 0  # still in transit
+    assert m.search.find(outsider, np.array([1]), m.now + 1).tolist() == [1]
     other_outsider = int(np.flatnonzero(m.org.is_external())[1])
     assert len(m.search.find(other_outsider, np.array([1]), m.now)) == 0
     assert m.search.minutes[member] == 2 * m.config.attention.search_minutes  # every search costs reading time

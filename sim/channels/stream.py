@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import csr_rows
+from ..arrays import csr_rows, unique_ints
 from ..messages import Channel, audience_rows
 
 __all__ = ["Stream", "feed_look_share"]
@@ -42,6 +42,19 @@ class Stream:
 
     def start_tick(self) -> None:
         self.tick_posts = 0
+
+    def mention(self, author: np.ndarray, to: np.ndarray, kind: int, payload: np.ndarray, now: int) -> None:
+        """@mentions outside any space (``author[i]`` names ``to[i]``, e.g. a share to named ties):
+        routed and screened like mail (:class:`sim.routing.Router`), and counted as posts of their
+        authors, one per distinct (author, payload), as a mail to several people is one mail."""
+        if len(author) == 0:
+            return
+        self.attention.add(self.router.address(author, to, kind, payload, now, self.channel))
+        span = int(payload.max()) + 1
+        written = unique_ints(author * span + payload) // span
+        self.posted_by += np.bincount(written, minlength=len(self.posted_by))
+        self.last_post[written] = now
+        self.tick_posts += len(written)
 
     def post(self, author, space, kind: int, payload, now: int, users: np.ndarray, mentions=(), internal: np.ndarray | None = None, leak_share: float = 0.0,
              via: int = -1, concerned=()) -> int:
