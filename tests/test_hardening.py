@@ -359,8 +359,9 @@ def test_the_shipped_scenarios_validation_cases_and_benchmark_sizes_fit_the_caps
     from bench_model import scaled_scenario
 
     for name in ("email_gatekept", "social_business"):
-        figures = estimate(scaled_scenario(name, 100_000, 500))
-        assert figures["people"] < LIMITS["people"] and figures["memory_bytes"] < 8 * 2**30
+        for scaling in ("up", "out"):
+            figures = estimate(scaled_scenario(name, 100_000, 500, scaling))
+            assert figures["people"] < LIMITS["people"] and figures["memory_bytes"] < 8 * 2**30
 
 
 # ------------------------------------------------------------------------------------------ 7 library guards
