@@ -1,6 +1,6 @@
 """Benchmark of the model core (``sim.attention`` and ``OrgModel.step``): prints figures, asserts nothing.
 
-    .venv/bin/python benchmarks/bench_model.py [--sizes 1000,10000,100000] [--ticks 100] [--quick] [--json PATH]
+    .venv/bin/python benchmarks/bench_model.py [--sizes 1000,10000,100000] [--ticks 100] [--quick] [--json PATH] [--scaling up|out]
 
 Per size: (1) building ``OrgModel`` for two shipped scenarios scaled to the size; (2) ``Attention``
 alone under the default background load plus tracked entries; (3) two plain-numpy kernels of the same
@@ -81,12 +81,31 @@ def reset_peak() -> bool:
         return False
 
 
-def scaled_scenario(name: str, n: int, run_ticks: int):
-    """A shipped scenario (8 departments of 100, 40 partners, 200 customers) scaled to about n people."""
+SCALINGS = ("up", "out")
+
+
+def scaled_scenario(name: str, n: int, run_ticks: int, scaling: str = "up"):
+    """A shipped scenario (8 departments of 100, 40 partners, 200 customers) scaled to about n people.
+
+    ``up``: the same 8 departments and communities, each made bigger (people per department, and a
+    community's share of the organisation, stay proportional).  ``out``: more of them, each the
+    shipped size: round(8 f) departments of 100 (the shipped 8 plus ``unit<i>``), round(c f)
+    communities for the scenario's c, each person joining each with chance share / f, so that a
+    community still has about share x 1,000 members and a person is in as many communities as at the
+    shipped size.  Partners and customers scale by f either way."""
     f = n / BASE_PEOPLE
-    return load_scenario(ROOT / "scenarios" / f"{name}.toml", overrides=[
-        f"organisation.people_per_department={max(2, round(100 * f))}", f"organisation.partners={max(1, round(40 * f))}",
-        f"organisation.customers={max(1, round(200 * f))}", f"ticks={run_ticks}"])
+    path = ROOT / "scenarios" / f"{name}.toml"
+    common = [f"organisation.partners={max(1, round(40 * f))}", f"organisation.customers={max(1, round(200 * f))}", f"ticks={run_ticks}"]
+    if scaling == "up":
+        return load_scenario(path, overrides=[f"organisation.people_per_department={max(2, round(100 * f))}", *common])
+    base = load_scenario(path)
+    names = list(base.organisation.departments)
+    names += [f"unit{i}" for i in range(max(0, round(len(names) * f) - len(names)))]
+    out = ["organisation.departments=[" + ",".join(f'"{d}"' for d in names) + "]", *common]
+    c = base.stream.communities
+    if c:
+        out += [f"stream.communities={max(1, round(c * f))}", f"stream.community_membership_share={min(1.0, base.stream.community_membership_share / f)}"]
+    return load_scenario(path, overrides=out)
 
 
 def timed(fn) -> float:
@@ -292,10 +311,10 @@ def traced_build(name: str, s, n: int) -> dict:
 
 
 # ---------------------------------------------------------------------------------------- driver
-def bench_size(n: int, ticks: int) -> dict:
+def bench_size(n: int, ticks: int, scaling: str = "up") -> dict:
     resettable = reset_peak()
     run_ticks = 500 if n >= BIG else 2000
-    scen = {name: scaled_scenario(name, n, run_ticks) for name in SCENARIOS}
+    scen = {name: scaled_scenario(name, n, run_ticks, scaling) for name in SCENARIOS}
     res = {"run_ticks": run_ticks, "build": bench_build(scen, n)}
     res["attention"] = bench_attention(n, ticks, run_ticks)
     res["model"] = {name: bench_model(name, s, n, ticks, run_ticks) for name, s in scen.items()}
@@ -360,22 +379,24 @@ def main(argv=None) -> None:
     ap.add_argument("--ticks", type=int, default=100, help="timed ticks per measurement (after %d warm-up ticks)" % WARMUP)
     ap.add_argument("--quick", action="store_true", help="sizes 1000,10000 and 30 timed ticks (well under a minute)")
     ap.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
+    ap.add_argument("--scaling", choices=SCALINGS, default="up",
+                    help="up: the shipped 8 departments and communities made bigger (default); out: more of them, each the shipped size")
     args = ap.parse_args(argv)
     sizes = [1000, 10000] if args.quick else [int(x) for x in args.sizes.split(",")]
     ticks = min(args.ticks, 30) if args.quick else args.ticks
     rev = revision()
     print(f"bench_model: orgsim {rev}, python {platform.python_version()}, numpy {np.__version__}, mesa {mesa.__version__}, "
-          f"{platform.machine()}, sizes {sizes}, ticks {ticks}, {time.strftime('%Y-%m-%d %H:%M')}")
+          f"{platform.machine()}, sizes {sizes}, ticks {ticks}, scaling {args.scaling}, {time.strftime('%Y-%m-%d %H:%M')}")
     t0 = time.perf_counter()
     results = {}
     for n in sizes:
         log(f"size {n}")
-        results[n] = bench_size(n, ticks)
+        results[n] = bench_size(n, ticks, args.scaling)
     report(results, ticks)
     print(f"Total wall time {time.perf_counter() - t0:.0f} s")
     if args.json:
         meta = {"revision": rev, "python": platform.python_version(), "numpy": np.__version__, "mesa": mesa.__version__, "machine": platform.machine(),
-                "ticks": ticks, "warmup": WARMUP, "seed": SEED, "budget_s": BUDGET_S}
+                "ticks": ticks, "scaling": args.scaling, "warmup": WARMUP, "seed": SEED, "budget_s": BUDGET_S}
         Path(args.json).write_text(json.dumps({"meta": meta, "sizes": {str(k): v for k, v in results.items()}}, indent=2))
         print(f"wrote {args.json}")
 
