@@ -373,6 +373,15 @@ class Knowledge(_Section):
     stream_audience: AudienceWeights | None = None
     """Different audience weights for stream users; null, the default: the same as ``audience`` (one
     behaviour on both channels)."""
+    moderate_audiences_above: Annotated[int, Field(ge=1, le=10_000_000)] | None = 1000
+    """Lists and spaces with more members than this are moderated, on either channel: a share meant
+    for one goes there with chance (this / its members), else to the sharer's team (someone without
+    a team then does not share it).  So what a person receives per hour from big audiences (the
+    company, a large department or community) stays what it is in an organisation of this size
+    instead of growing with the organisation, as items arise per 1,000 people (assumption: the
+    per-person mail volumes cited for ``[load]`` (Radicati) do not grow with organisation size, and
+    all-staff lists and spaces of large organisations are moderated; no group of the shipped
+    scenarios is this big).  null: no moderation."""
     ties_per_share: Annotated[int, Field(ge=0, le=50)] = 3
     """Named recipients of a share to ties (assumption: a short CC line or a few @mentions)."""
     managers_share_with_team: bool = True

@@ -4,7 +4,8 @@ Whoever learns an item passes it on with chance ``share_propensity`` times their
 (participation inequality, ``[people]``); the origin of an item always does.  The audience is drawn
 from ``knowledge.audience`` (``stream_audience`` for stream users when a scenario sets it): named ties
 (addressed: routed and screened), the team, the department, a community, or the company (lists or
-spaces).  A group that got the item within the channel's time-to-live is not sent it again, on
+spaces); a list or space bigger than ``knowledge.moderate_audiences_above`` takes a share only with
+chance (that / its members), else it goes to the sharer's team.  A group that got the item within the channel's time-to-live is not sent it again, on
 either channel.  Managers also send it to their team (``managers_share_with_team``).
 
 Channel: a stream user posts in the group's space and mails the members who are not on the stream
@@ -76,6 +77,7 @@ class Sharing:
         has[:, COMPANY] = self.internal & (g.company >= 0)
         self.has = has
         self.leads = np.isin(org.role, (Role.MANAGER, Role.EXECUTIVE)) & (g.team_of >= 0)
+        self.group_size = g.size()
 
     # ------------------------------------------------------------------ who shares
     def writes_in_spaces(self, person) -> np.ndarray:
@@ -108,7 +110,7 @@ class Sharing:
         audience = np.minimum(audience, len(AUDIENCES) - 1)
         ties = audience == TIES
         self._to_ties(person[ties], item[ties], on_stream[ties], internal_item[ties], now)
-        groups = self._group_of(person, audience)
+        groups = self._moderated(person, self._group_of(person, audience))
         team_too = self.leads[person] & (audience != TEAM) & self.cfg.managers_share_with_team
         sender = np.r_[person[~ties], person[team_too]]
         group = np.r_[groups[~ties], self.model.groups.team_of[person[team_too]]]
@@ -127,6 +129,19 @@ class Sharing:
             count = self.community_indptr[person[c] + 1] - start
             out[c] = self.community_indices[start + (self.rng.random(len(c)) * count).astype(np.int64)]
         return out
+
+    def _moderated(self, person: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Shares meant for a list or space of more than ``moderate_audiences_above`` members go
+        there with chance (that / members), else to the sharer's team (-1: none)."""
+        cap = self.cfg.moderate_audiences_above
+        size = self.group_size[np.maximum(group, 0)]
+        big = np.flatnonzero((group >= 0) & (size > cap)) if cap is not None else np.empty(0, np.int64)
+        if len(big) == 0:
+            return group
+        held = big[self.rng.random(len(big)) >= cap / size[big]]
+        group = group.copy()
+        group[held] = self.model.groups.team_of[person[held]]
+        return group
 
     # ------------------------------------------------------------------ delivery
     def _to_ties(self, person, item, on_stream, internal_item, now: int) -> None:

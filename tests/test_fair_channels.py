@@ -381,3 +381,28 @@ def test_stream_background_addressed_to_someone_is_not_thinned_like_the_feed():
     full, thinned = stream_counts(1.0), stream_counts(0.1)
     assert abs(thinned[Level.ADDRESSED] / full[Level.ADDRESSED] - 1) < 0.1
     assert thinned[Level.SHARED] < 0.2 * full[Level.SHARED]
+
+
+# ------------------------------------------------------------------ big audiences are moderated (knowledge.moderate_audiences_above)
+def test_a_list_or_space_bigger_than_the_cap_takes_a_share_with_chance_cap_over_members():
+    model = _quiet_model("knowledge.moderate_audiences_above=20")
+    sharing, groups = model.sharing, model.groups
+    company_size = int(groups.size()[groups.company])
+    people = np.tile(model.org.members(Role.EMPLOYEE), 200)
+    group = sharing._moderated(people, np.full(len(people), groups.company))
+    kept = (group == groups.company).mean()
+    assert abs(kept - 20 / company_size) < 0.02
+    moved = group != groups.company
+    assert (group[moved] == groups.team_of[people[moved]]).all()
+    small_group = groups.team_of[people]
+    assert (sharing._moderated(people, small_group) == small_group).all()  # teams are under the cap: untouched
+
+
+def test_no_list_or_space_of_the_shipped_scenarios_is_moderated():
+    """The cap binds only in organisations bigger than the shipped ones, so their results do not
+    depend on it."""
+    from sim.scenario import load_scenario
+    from .conftest import SCENARIOS
+    for path in SCENARIOS.glob("*.toml"):
+        model = OrgModel(load_scenario(path, ["ticks=1"]), seed=1)
+        assert model.groups.size().max() <= model.config.knowledge.moderate_audiences_above, path.name
