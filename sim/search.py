@@ -33,10 +33,10 @@ class Search:
         self.rng = model.rngs["search"]
         n = model.org.n
         # knowledge mail queued for its readers: one box per tick queued, each (reader, item, tick
-        # written, tick readable) arrays and the tick queued; this tick's queuings wait in ``_today``
+        # written, tick readable) arrays and the tick queued; this tick's queuings wait in ``_this_tick_rows``
         self.mailboxes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
-        self._today: list[np.ndarray] = []
-        self._today_tick = -1
+        self._this_tick_rows: list[np.ndarray] = []
+        self._this_tick = -1
         self.minutes = np.zeros(n)  # reading time spent searching, per person
         self.searches = np.zeros(n, np.int64)
         self.found = 0  # items found, all searches
@@ -47,25 +47,25 @@ class Search:
         mail = rows[(rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)]
         if len(mail) == 0:
             return
-        if now != self._today_tick:
-            self._close_day(now)
-        self._today.append(mail[:, [READER, PAYLOAD, SENT, READY]])
+        if now != self._this_tick:
+            self._close_tick(now)
+        self._this_tick_rows.append(mail[:, [READER, PAYLOAD, SENT, READY]])
 
-    def _close_day(self, now: int) -> None:
+    def _close_tick(self, now: int) -> None:
         """Box up the queuings of the last tick and drop the boxes older than every window."""
-        if self._today:
-            rows = np.concatenate(self._today)
-            self.mailboxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self._today_tick))
-        self._today, self._today_tick = [], now
+        if self._this_tick_rows:
+            rows = np.concatenate(self._this_tick_rows)
+            self.mailboxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self._this_tick))
+        self._this_tick_rows, self._this_tick = [], now
         self.mailboxes = [box for box in self.mailboxes if box[4] >= now - self.cfg.search_window_ticks]
 
     def _mailbox(self, person: int, since: int, now: int) -> np.ndarray:
         """Knowledge items in ``person``'s mailbox written since ``since`` and readable by ``now``."""
-        if self._today and now != self._today_tick:
-            self._close_day(now)
+        if self._this_tick_rows and now != self._this_tick:
+            self._close_tick(now)
         boxes = list(self.mailboxes)
-        if self._today:
-            rows = np.concatenate(self._today)
+        if self._this_tick_rows:
+            rows = np.concatenate(self._this_tick_rows)
             boxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], now))
         found = [item[(reader == person) & (sent >= since) & (ready <= now)] for reader, item, sent, ready, _ in boxes]
         return np.concatenate(found) if found else np.empty(0, np.int64)
