@@ -163,8 +163,8 @@ class Sharing:
         sender, payload, to, stream_sender = sender[first], payload[first], to[first], stream_sender[first]
         by_stream = stream_sender & m.stream_users()[to]
         if by_stream.any():
-            m.stream.mention(sender[by_stream], to[by_stream], MessageKind.KNOWLEDGE, payload[by_stream], now)
-            self._count_writes(Channel.STREAM, sender[by_stream], payload[by_stream])
+            posted = m.stream.mention(sender[by_stream], to[by_stream], MessageKind.KNOWLEDGE, payload[by_stream], now)
+            np.add.at(self.written[Channel.STREAM], posted, 1)
         if (~by_stream).any():
             m.mail.send(sender[~by_stream], to[~by_stream], MessageKind.KNOWLEDGE, payload[~by_stream], now)
             self._count_writes(Channel.EMAIL, sender[~by_stream], payload[~by_stream])

@@ -45,6 +45,19 @@ def bare(text: str = "", *overrides: str):
     return load_scenario_text(text, quiet + list(overrides))
 
 
+def open_decision(model, originator: int, owner: int, holders: list[int]):
+    """A decision (an internal improvement, arising now) registered with ``model``'s desk as
+    :meth:`sim.decision_desk.DecisionDesk.arise` registers one: open, its people known to the desk."""
+    from sim.decisions import Decision, DecisionKind
+
+    desk = model.decision_desk
+    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, originator, owner, list(holders), model.now)
+    desk.decisions.append(dec)
+    desk.open.append(dec)
+    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([originator, owner, *holders]))
+    return dec
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)

@@ -13,7 +13,7 @@ from sim.model import OrgModel
 from sim.organisation import Role
 from sim.summary import headline
 
-from .conftest import bare, small
+from .conftest import bare, open_decision, small
 
 QUIET_READING = ["load.received_per_tick=0", "attention.available_share=1.0", "email.random_mail_per_tick=0"]
 
@@ -98,11 +98,7 @@ def test_the_correct_belief_counts_towards_who_knows_what_and_a_read_colleague_t
 
 def _asked_decision(model: OrgModel, owner: int, holder: int) -> Decision:
     """A decision owned by ``owner`` that needs ``holder``'s input, registered with the desk."""
-    desk = model.decision_desk
-    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, owner, owner, [owner, holder], model.now)
-    desk.decisions.append(dec)
-    desk.open.append(dec)
-    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, holder]))
+    dec = open_decision(model, owner, owner, [owner, holder])
     model.people[owner].become_aware(dec, model.now)
     return dec
 
@@ -128,10 +124,7 @@ def test_a_request_to_an_owner_the_originator_does_not_know_takes_a_detour_and_a
     model = _model()
     originator, owner = _strangers(model)
     desk = model.decision_desk
-    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, originator, owner, [originator], model.now)
-    desk.decisions.append(dec)
-    desk.open.append(dec)
-    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, originator]))
+    dec = open_decision(model, originator, owner, [originator])
     dec.involved.add(originator)
     dec.given.add(originator)
     relay = model.awareness.relay_for(originator, owner)

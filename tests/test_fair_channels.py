@@ -14,7 +14,7 @@ from sim.organisation import Role, build_organisation
 from sim.priority_list import PriorityLists
 from sim.routing import Router
 
-from .conftest import bare, small
+from .conftest import bare, open_decision, small
 
 
 @pytest.mark.slow
@@ -305,19 +305,10 @@ def _quiet_model(*overrides):
     return model
 
 
-def _decision(model, owner, holders):
-    desk = model.decision_desk
-    dec = Decision(len(desk.decisions), DecisionKind.INTERNAL_IMPROVEMENT, owner, owner, [owner, *holders], model.now)
-    desk.decisions.append(dec)
-    desk.open.append(dec)
-    desk.participant_keys = np.union1d(desk.participant_keys, dec.id * model.org.n + np.array([owner, *holders]))
-    return dec
-
-
 def test_a_thread_shows_who_wrote_or_was_mentioned_in_it_not_who_took_part_by_mail():
     model = _quiet_model()
     owner, by_post, by_mail, reader = (int(p) for p in model.org.members(Role.EMPLOYEE)[:4])
-    dec = _decision(model, owner, [by_post, by_mail])
+    dec = open_decision(model, owner, owner, [owner, by_post, by_mail])
     dec.in_thread.update([owner, by_post])
     dec.asked.update({by_post: 1, by_mail: 1})
     dec.given.add(by_mail)  # answered by mail: not on view in the thread
@@ -332,7 +323,7 @@ def test_a_holder_who_gave_an_input_resends_it_only_when_an_ask_names_them():
     an ask naming the holder (asked at the tick it was written) makes them send a given input again."""
     model = _quiet_model()
     owner, holder, other = (int(p) for p in model.org.members(Role.EMPLOYEE)[:3])
-    dec = _decision(model, owner, [holder, other])
+    dec = open_decision(model, owner, owner, [owner, holder, other])
     dec.owner_aware = model.now
     dec.given.add(holder)
     dec.asked.update({holder: 1, other: 5})

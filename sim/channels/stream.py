@@ -43,18 +43,20 @@ class Stream:
     def start_tick(self) -> None:
         self.tick_posts = 0
 
-    def mention(self, author: np.ndarray, to: np.ndarray, kind: int, payload: np.ndarray, now: int) -> None:
+    def mention(self, author: np.ndarray, to: np.ndarray, kind: int, payload: np.ndarray, now: int) -> np.ndarray:
         """@mentions outside any space (``author[i]`` names ``to[i]``, e.g. a share to named ties):
         routed and screened like mail (:class:`sim.routing.Router`), and counted as posts of their
-        authors, one per distinct (author, payload), as a mail to several people is one mail."""
+        authors, one per distinct (author, payload), as a mail to several people is one mail.
+        Returns the author of each post."""
         if len(author) == 0:
-            return
+            return np.empty(0, np.int64)
         self.attention.add(self.router.address(author, to, kind, payload, now, self.channel))
         span = int(payload.max()) + 1
         written = unique_ints(author * span + payload) // span
         self.posted_by += np.bincount(written, minlength=len(self.posted_by))
         self.last_post[written] = now
         self.tick_posts += len(written)
+        return written
 
     def post(self, author, space, kind: int, payload, now: int, users: np.ndarray, mentions=(), internal: np.ndarray | None = None, leak_share: float = 0.0,
              via: int = -1, concerned=()) -> int:
