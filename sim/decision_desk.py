@@ -98,7 +98,11 @@ class DecisionDesk:
         """Where the decision's thread lives: a space its originator follows (they raise it where they
         can post, so a customer in a community raises an issue there, with whoever of the people
         involved follow it), the one most of the people involved follow, the smaller one on ties.  An
-        originator in no space leaves it to the space most of the others follow."""
+        originator in no space leaves it to the space most of the others follow.  Spaces moderated
+        for their size (more members than ``knowledge.moderate_audiences_above``) are left out while
+        a smaller one is there: a decision of a few people is not discussed in front of an all-staff
+        space of tens of thousands (assumption; no space of the shipped scenarios is that big, so
+        it changes nothing there); with none smaller, the smallest is used."""
         g = self.model.groups
         counts: dict[int, int] = {}
         for p in set(people):
@@ -110,6 +114,10 @@ class DecisionDesk:
         if not counts:
             return -1
         size = g.size()
+        cap = self.model.config.knowledge.moderate_audiences_above
+        if cap is not None and any(size[s] > cap for s in counts):
+            small = {s: c for s, c in counts.items() if size[s] <= cap}
+            counts = small or {min(counts, key=lambda s: (size[s], s)): 1}
         return max(counts, key=lambda s: (counts[s], -size[s], -s))
 
     def _relevant_items(self, dec: Decision, now: int) -> np.ndarray:

@@ -381,7 +381,9 @@ class Knowledge(_Section):
     instead of growing with the organisation, as items arise per 1,000 people (assumption: the
     per-person mail volumes cited for ``[load]`` (Radicati) do not grow with organisation size, and
     all-staff lists and spaces of large organisations are moderated; no group of the shipped
-    scenarios is this big).  null: no moderation."""
+    scenarios is this big).  A decision's thread is not raised in such a space while the originator
+    follows a smaller one (:meth:`sim.decision_desk.DecisionDesk._thread_space`).  null: no
+    moderation."""
     ties_per_share: Annotated[int, Field(ge=0, le=50)] = 3
     """Named recipients of a share to ties (assumption: a short CC line or a few @mentions)."""
     managers_share_with_team: bool = True

@@ -397,3 +397,25 @@ def test_no_list_or_space_of_the_shipped_scenarios_is_moderated():
     for path in SCENARIOS.glob("*.toml"):
         model = OrgModel(load_scenario(path, ["ticks=1"]), seed=1)
         assert model.groups.size().max() <= model.config.knowledge.moderate_audiences_above, path.name
+
+
+def test_a_decision_thread_is_not_raised_in_a_space_bigger_than_the_cap():
+    """A cross-department decision's thread goes to the space most of its people follow (the company
+    space, which holds them all); when that space is moderated for its size, to the biggest-share
+    space of the originator's under the cap, and to the smallest of theirs when none is under it."""
+    def thread_space(cap, **spaces):
+        switches = [f"stream.{k}={str(v).lower()}" for k, v in spaces.items()]
+        model = _quiet_model("stream.enabled=true", f"knowledge.moderate_audiences_above={cap}", *switches)
+        org, groups = model.org, model.groups
+        employees = model.org.members(Role.EMPLOYEE)
+        originator = int(employees[0])
+        others = [int(p) for p in employees if org.department[p] != org.department[originator]][:3]
+        return model.decision_desk._thread_space(originator, [originator, *others]), groups, originator
+    space, groups, originator = thread_space(10_000)
+    assert space == groups.company
+    space, groups, originator = thread_space(30)
+    size = groups.size()
+    assert size[groups.company] > 30 and size[space] <= 30 and space in groups.spaces_of(originator)
+    space, groups, originator = thread_space(5, team_spaces=False)  # department and company spaces: both over the cap
+    mine, size = groups.spaces_of(originator), groups.size()
+    assert size[space] > 5 and space == mine[np.argmin(size[mine])]
