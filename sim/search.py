@@ -55,6 +55,7 @@ class Search:
         """Box up the queuings of the last tick and drop the boxes older than every window."""
         if self._this_tick_rows:
             rows = np.concatenate(self._this_tick_rows)
+            rows = rows[np.argsort(rows[:, 0], kind="stable")]  # by reader: a search slices its reader's part
             self.mailboxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self._this_tick))
         self._this_tick_rows, self._this_tick = [], now
         self.mailboxes = [box for box in self.mailboxes if box[4] >= now - self.cfg.search_window_ticks]
@@ -63,11 +64,13 @@ class Search:
         """Knowledge items in ``person``'s mailbox written since ``since`` and readable by ``now``."""
         if self._this_tick_rows and now != self._this_tick:
             self._close_tick(now)
-        boxes = list(self.mailboxes)
+        found = []
+        for reader, item, sent, ready, _ in self.mailboxes:  # each sorted by reader
+            lo, hi = np.searchsorted(reader, [person, person + 1])
+            found.append(item[lo:hi][(sent[lo:hi] >= since) & (ready[lo:hi] <= now)])
         if self._this_tick_rows:
             rows = np.concatenate(self._this_tick_rows)
-            boxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], now))
-        found = [item[(reader == person) & (sent >= since) & (ready <= now)] for reader, item, sent, ready, _ in boxes]
+            found.append(rows[(rows[:, 0] == person) & (rows[:, 2] >= since) & (rows[:, 3] <= now), 1])
         return np.concatenate(found) if found else np.empty(0, np.int64)
 
     def find(self, person: int, items: np.ndarray, now: int) -> np.ndarray:
@@ -87,9 +90,9 @@ class Search:
         found |= self._draw(np.isin(items, mailbox), mail_rate * cfg.search_window_ticks + len(mailbox))
         # the spaces one follows, if one is on the stream
         if users[person]:
-            posts = m.stream.posts
+            posts = m.stream.posts_since(since)
             spaces = m.groups.spaces_of(person)
-            recent = (posts["tick"] >= since) & np.isin(posts["space"], spaces)
+            recent = np.isin(posts["space"], spaces)
             there = recent & (posts["kind"] == MessageKind.KNOWLEDGE)
             stream_rate = load.received_per_tick * load.stream_share
             found |= self._draw(np.isin(items, posts["payload"][there]), stream_rate * cfg.search_window_ticks + int(recent.sum()))

@@ -33,12 +33,43 @@ class Stream:
     def __init__(self, org, cfg, groups, router, attention, rng: np.random.Generator, boss: np.ndarray):
         self.org, self.cfg, self.groups, self.router, self.attention, self.rng = org, cfg, groups, router, attention, rng
         self.boss = boss  # whose copies a reader reads with addressed messages (their manager, or -1)
-        self.posts = {k: np.empty(0, t) for k, t in self.POST_FIELDS.items()}
+        self._post_columns = {k: np.empty(1024, t) for k, t in self.POST_FIELDS.items()}  # room to grow
+        self._post_count = 0
         self.posted_by = np.zeros(org.n, np.int64)
         self.last_post = np.full(org.n, -(10**9), np.int64)  # tick each person last posted (managers' example)
         self.tick_posts = 0
         self.look_share = feed_look_share(cfg)
         self.look_norm = np.ones(org.n)  # per reader, what the local norm leaves of it (:meth:`sim.adoption.Adoption.norm`)
+
+    @property
+    def posts(self) -> dict[str, np.ndarray]:
+        """Every post so far, in the order written (so by tick): one array per field of
+        :attr:`POST_FIELDS` (views; they stay valid until the next post)."""
+        return {k: v[: self._post_count] for k, v in self._post_columns.items()}
+
+    @posts.setter
+    def posts(self, columns: dict[str, np.ndarray]) -> None:
+        self._post_count = 0
+        self._append_posts(columns)
+
+    def _append_posts(self, columns: dict[str, np.ndarray]) -> None:
+        """Append posts, doubling the room when full: a post costs O(1), not a copy of all posts."""
+        m, end = len(columns["author"]), self._post_count
+        if end + m > len(self._post_columns["author"]):
+            room = max(2 * len(self._post_columns["author"]), end + m)
+            for k, v in self._post_columns.items():
+                grown = np.empty(room, v.dtype)
+                grown[:end] = v[:end]
+                self._post_columns[k] = grown
+        for k, v in self._post_columns.items():
+            v[end : end + m] = columns[k]
+        self._post_count = end + m
+
+    def posts_since(self, tick: int) -> dict[str, np.ndarray]:
+        """The posts written at ``tick`` or later (posts are kept in the order written)."""
+        posts = self.posts
+        start = int(np.searchsorted(posts["tick"], tick))
+        return {k: v[start:] for k, v in posts.items()}
 
     def start_tick(self) -> None:
         self.tick_posts = 0
@@ -71,9 +102,7 @@ class Stream:
         m = len(author)
         if m == 0:
             return 0
-        cols = {"space": space, "author": author, "tick": np.full(m, now), "kind": np.full(m, kind), "payload": payload}
-        for k, t in self.POST_FIELDS.items():
-            self.posts[k] = np.concatenate([self.posts[k], np.asarray(cols[k], t)])
+        self._append_posts({"space": space, "author": author, "tick": now, "kind": kind, "payload": payload})
         np.add.at(self.posted_by, author, 1)
         self.last_post[author] = now
         self.tick_posts += m
