@@ -38,8 +38,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import count_pairs, ranges, runs
+from numba.typed import List
+
+from .arrays import count_pairs, runs, unique_ints
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
+from .reading_kernels import plan_reads, take_rows
 
 __all__ = ["Attention", "Read"]
 
@@ -84,6 +87,7 @@ class Attention:
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
         self.expired_background = np.zeros(self.channels, np.int64)
         self.read_total = np.zeros((self.channels, n), np.int64)
+        self._no_background = np.zeros((0, LEVELS, self.channels, self.slots), np.int32)  # for the kernels, without background
 
     @property
     def queued(self) -> np.ndarray:
@@ -194,52 +198,46 @@ class Attention:
     def _read(self, now: int, budget: np.ndarray) -> Read:
         """Level by level: the levels a reader's budget covers are read whole; in the level where it
         runs out, newest hour first, at random within an hour (a hypergeometric draw splits a cell's
-        take between tracked entries and each channel's background)."""
+        take between tracked entries and each channel's background).  The loops are compiled
+        (:mod:`sim.reading_kernels`); the draws are made here."""
         per_channel = np.zeros((self.channels, self.n), np.int64)
         queued = _add_up(self.level_queued, 1)
         readers = np.flatnonzero((budget > 0) & (queued > 0))
         if len(readers) == 0:
             return Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
-        lq = self.level_queued[readers]
-        before = np.cumsum(lq, axis=1) - lq
-        left = np.clip(budget[readers][:, None] - before, 0, None)  # budget left when a level starts
-        whole = left >= lq  # levels read whole (empty ones included)
-        taken = [self._read_whole(readers, lvl, whole[:, lvl] & (lq[:, lvl] > 0), per_channel) for lvl in range(LEVELS)]
-        cut = ~whole & (left > 0)  # at most one level per reader
-        r, lvl = np.nonzero(cut)
-        taken.append(self._read_cut(readers[r], lvl, left[r, lvl], now, per_channel))
-        rows = np.concatenate(taken)
+        age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
+        background = self.background if self.background is not None else self._no_background
+        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.unread, background, self.background_level, age_order, per_channel)
+        take_tracked = self._draw_cut(cut, cut_bg, per_channel)
+        # rows in the order of the numpy original: levels read whole, then the cut levels; within
+        # each, by arrival slot, then reader (and, in a cut level, age)
+        t = take_tracked > 0
+        group = np.concatenate([whole[:, 1], np.full(int(t.sum()), LEVELS)])
+        slot = np.concatenate([whole[:, 2], cut[t, 3]])
+        order = np.argsort(group * self.slots + slot, kind="stable")
+        person = np.concatenate([whole[:, 0], cut[t, 0]])[order]
+        level = np.concatenate([whole[:, 1], cut[t, 1]])[order]
+        count = np.concatenate([whole[:, 3], take_tracked[t]])[order]
+        rows = self._take_tracked(person, level, slot[order], count)
         if len(rows):
             per_channel += count_pairs(rows[:, CHANNEL], rows[:, READER], self.channels, self.n)
         self.read_total += per_channel
         return Read(rows, per_channel)
 
-    def _read_whole(self, readers: np.ndarray, level: int, mask: np.ndarray, per_channel: np.ndarray) -> np.ndarray:
-        """These readers read all of one level: no ordering or draw needed."""
-        people = readers[mask]
-        if len(people) == 0:
-            return np.empty((0, len(COLUMNS)), np.int64)
-        if self.background is not None:
-            per_channel[:, people] += self.background_level[people, level].T
-            self.background_level[people, level] = 0
-            self.background[people, level] = 0
-        self.level_queued[people, level] = 0
-        tracked = people[self.tracked_queued[people] > 0]
-        if len(tracked) == 0:
-            return np.empty((0, len(COLUMNS)), np.int64)
-        k = self.unread[tracked, level, :]  # (people, slots)
-        r, slot = np.nonzero(k)
-        return self._take_tracked(tracked[r], np.full(len(r), level), slot, k[r, slot])
-
-    def _read_cut(self, people: np.ndarray, level: np.ndarray, budget: np.ndarray, now: int, per_channel: np.ndarray) -> np.ndarray:
-        """Each reader reads ``budget`` entries of their ``level``, newest hour first."""
-        if len(people) == 0:
-            return np.empty((0, len(COLUMNS)), np.int64)
-        age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
-        r, a, tracked, bg, take = self._cut_cells(people, level, budget, age_order)
-        total = tracked if bg is None else tracked + _add_up(bg, 1)
+    def _draw_cut(self, cut: np.ndarray, cut_bg: np.ndarray, per_channel: np.ndarray) -> np.ndarray:
+        """How many tracked entries each cut cell gives (:func:`sim.reading_kernels.plan_reads`):
+        where a cell holds both kinds, a hypergeometric draw, then one per channel for the
+        background; the background and queue counters go down by what is read."""
+        if len(cut) == 0:
+            return np.empty(0, np.int64)
+        first, length = runs(cut[:, 0])  # one cut level per reader, its cells together
+        people, level = cut[first, 0], cut[first, 1]
+        r = np.repeat(np.arange(len(first)), length)
+        slot, tracked, take = cut[:, 3], cut[:, 4], cut[:, 5]
         take_tracked = take
-        if bg is not None:
+        if self.background is not None:
+            bg = cut_bg
+            total = tracked + _add_up(bg, 1)
             # cells in (reader, age) order: the draws come in the order of a row-major pass
             take_tracked = np.where(tracked == total, take, 0)
             mixed = (tracked > 0) & (tracked < total)
@@ -259,58 +257,21 @@ class Attention:
                     per_channel[c, people] += per_person
                     self.background_level[people, level, c] -= per_person
                     g = got > 0
-                    self.background[people[r[g]], level[r[g]], c, age_order[a[g]]] -= got[g].astype(np.int32)
+                    self.background[people[r[g]], level[r[g]], c, slot[g]] -= got[g].astype(np.int32)
         # one cut level per reader: no repeated pairs
         self.level_queued[people, level] -= np.bincount(r, weights=take, minlength=len(people)).astype(np.int64)
-        t = take_tracked > 0
-        return self._take_tracked(people[r[t]], level[r[t]], age_order[a[t]], take_tracked[t])
-
-    # ages looked at per round: most readers' budgets run out within the newest hours, so the
-    # older hours are gathered only for the readers still reading
-    CUT_ROUNDS = (2, 6)
-
-    def _cut_cells(self, people, level, budget, age_order):
-        """The cells (reader index ``r``, age ``a``) the budgets reach, in (reader, age) order, with
-        their unread tracked counts, background counts per channel (None without background) and how
-        many entries each gives (> 0).  Newest first, hour by hour, until each budget runs out."""
-        left = budget.astype(np.int64)
-        active = np.arange(len(people))
-        found, start = [], 0
-        for width in (*self.CUT_ROUNDS, self.slots):
-            ages = np.arange(start, min(start + width, self.slots))
-            if len(active) == 0 or len(ages) == 0:
-                break
-            p, lv, slots = people[active][:, None], level[active][:, None], age_order[ages][None, :]
-            tracked = self.unread[p, lv, slots].astype(np.int64)  # (readers, ages)
-            total, bg = tracked, None
-            if self.background is not None:
-                bg = self.background[p, lv, :, slots]  # (readers, ages, channels)
-                total = tracked + bg.sum(axis=2)
-            before = np.cumsum(total, axis=1) - total
-            take = np.clip(left[active][:, None] - before, 0, total)
-            rr, aa = np.nonzero(take)
-            found.append((active[rr], ages[aa], tracked[rr, aa], None if bg is None else bg[rr, aa], take[rr, aa]))
-            left[active] -= take.sum(axis=1)
-            active = active[left[active] > 0]
-            start += len(ages)
-        r, a, tracked, bg, take = (np.concatenate([f[i] for f in found]) if found[0][i] is not None else None for i in range(5))
-        order = np.argsort(r * self.slots + a, kind="stable")
-        return r[order], a[order], tracked[order], None if bg is None else bg[order], take[order]
+        return take_tracked
 
     def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Advance the read pointers of cells (person, level, slot) by ``k`` and return those rows."""
-        out = []
-        k = np.asarray(k, np.int64)
-        for s in np.unique(slot).tolist():
-            here = slot == s
-            p, lv, kk = person[here], level[here], k[here]
-            end = np.searchsorted(self.chunk_keys[s], p * LEVELS + lv, "right")
-            first = end - self.unread[p, lv, s].astype(np.int64)
-            out.append(self.chunk_rows[s][ranges(first, kk)])
-            self.unread[p, lv, s] -= kk.astype(np.int32)
-        if len(person):
-            self.tracked_queued -= np.bincount(person, weights=k, minlength=self.n).astype(np.int64)  # exact: counts < 2**53
-        return np.concatenate(out) if out else np.empty((0, len(COLUMNS)), np.int64)
+        if len(person) == 0:
+            return np.empty((0, len(COLUMNS)), np.int64)
+        used = unique_ints(slot)  # only the chunks read from go to the kernel (the ring may hold thousands)
+        keys = List([self.chunk_keys[s] for s in used.tolist()])
+        rows = List([self.chunk_rows[s] for s in used.tolist()])
+        out = take_rows(person, level, slot, np.searchsorted(used, slot), k, LEVELS, self.unread, keys, rows, len(COLUMNS))
+        self.tracked_queued -= np.bincount(person, weights=k, minlength=self.n).astype(np.int64)  # exact: counts < 2**53
+        return out
 
 
 def _add_up(x: np.ndarray, axis: int) -> np.ndarray:

@@ -60,6 +60,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import csr_rows, runs, unique_ints
+from .hash_set import HashSet
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
 
@@ -73,15 +74,11 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 
 
 class KeySet:
-    """A set of int64 keys: sorted arrays plus unsorted recent additions, merged on :meth:`compact`.
+    """A set of int64 keys: a hash set (:class:`sim.hash_set.HashSet`) plus unsorted recent
+    additions, merged on :meth:`compact`.
 
     With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; new
     keys beyond it are dropped at compaction (within one compaction, the lowest keys are kept).
-
-    The sorted keys sit in two levels, as in a log-structured merge tree: compaction merges the new
-    keys into a small sorted level, which is merged into the large one only once it holds more than
-    1/:data:`FRESH_SHARE` of it.  Merging every compaction into the large level rewrote the whole
-    set (millions of keys at 10,000 people) every few ticks.
 
     >>> s = KeySet(np.array([5, 1]))
     >>> s.add(np.array([3, 5, 3])); s.contains(np.array([3, 4, 5])).tolist()
@@ -93,13 +90,10 @@ class KeySet:
     ([10, 11, 20], [0, 2, 1])
     """
 
-    FRESH_SHARE = 8  # the small level is merged into the large one when it exceeds 1/8 of it
-
     def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0):
         self.cap, self.owner_span = cap, owner_span
         self.held = np.zeros(owners, np.int64)  # keys kept per owner (with a cap)
-        self.settled = np.empty(0, np.int64)  # the large sorted level
-        self.fresh = np.empty(0, np.int64)  # the small sorted level, disjoint from the large one
+        self.compacted = HashSet()
         self.recent: list[np.ndarray] = []
         self._recent_joined: np.ndarray | None = None  # the recent keys as one array, until the next add
         if keys is not None:
@@ -108,39 +102,23 @@ class KeySet:
 
     @property
     def keys(self) -> np.ndarray:
-        """The compacted keys, sorted (both levels merged)."""
-        self._settle()
-        return self.settled
+        """The compacted keys, sorted."""
+        return self.compacted.keys()
 
     def __len__(self) -> int:
-        held = len(self.settled) + len(self.fresh)
+        held = len(self.compacted)
         if not self.recent:
             return held
-        return held + int((~self._in_sorted(unique_ints(np.concatenate(self.recent)))).sum())
+        return held + int((~self.compacted.contains(unique_ints(np.concatenate(self.recent)))).sum())
 
     def add(self, keys: np.ndarray) -> None:
         if len(keys):
             self.recent.append(np.asarray(keys, np.int64))
             self._recent_joined = None
 
-    def _in_sorted(self, keys: np.ndarray) -> np.ndarray:
-        found = np.zeros(len(keys), bool)
-        for level in (self.settled, self.fresh):
-            if len(level):
-                pos = np.minimum(np.searchsorted(level, keys), len(level) - 1)
-                found |= level[pos] == keys
-        return found
-
-    def _settle(self) -> None:
-        """Merge the small level into the large one.  Both sorted and disjoint: a stable sort
-        (timsort) merges the two runs in linear time."""
-        if len(self.fresh):
-            self.settled = np.sort(np.concatenate([self.settled, self.fresh]), kind="stable")
-            self.fresh = np.empty(0, np.int64)
-
     def contains(self, keys: np.ndarray) -> np.ndarray:
         keys = np.asarray(keys, np.int64)
-        found = self._in_sorted(keys)
+        found = self.compacted.contains(keys)
         if self.recent:
             if self._recent_joined is None:
                 self._recent_joined = np.concatenate(self.recent)
@@ -163,7 +141,7 @@ class KeySet:
             return np.empty(0, np.int64)
         new = unique_ints(np.concatenate(self.recent))
         self.recent, self._recent_joined = [], None
-        new = new[~self._in_sorted(new)]
+        new = new[~self.compacted.contains(new)]
         if self.cap is not None and len(new):
             owner = new // self.owner_span
             first, count = runs(owner)
@@ -171,9 +149,7 @@ class KeySet:
             new = new[rank < self.cap - self.held[owner]]
             self.held += np.bincount(new // self.owner_span, minlength=len(self.held))
         if len(new):
-            self.fresh = np.sort(np.concatenate([self.fresh, new]), kind="stable")
-            if len(self.fresh) * self.FRESH_SHARE > len(self.settled):
-                self._settle()
+            self.compacted.add(new)
         return new
 
 

@@ -1,0 +1,105 @@
+"""A set of non-negative int64 keys in an open-addressing hash table, for the belief sets of
+:mod:`sim.awareness`: membership and insertion cost O(1) a key, where a sorted array costs a binary
+search (a cache miss per step over millions of keys) and a merge that rewrites it.
+
+The table is a numpy array (-1 marks an empty slot), at most half full, probed linearly from a
+mixed hash of the key (the splitmix64 finaliser, so keys that differ in a few low bits spread out);
+the loops are compiled with numba.  Iteration order is the table's, so :meth:`HashSet.keys` sorts.
+
+>>> s = HashSet()
+>>> s.add(np.array([5, 1, 5, 2**40]))
+3
+>>> s.contains(np.array([1, 2, 2**40])).tolist(), len(s), s.keys().tolist()
+([True, False, True], 3, [1, 5, 1099511627776])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["HashSet"]
+
+EMPTY = -1
+
+
+@njit(cache=True, inline="always")
+def _slot(key, mask):
+    z = np.uint64(key) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return np.int64(z & np.uint64(mask))
+
+
+@njit(cache=True)
+def _contains(table, keys, out):
+    mask = len(table) - 1
+    for i in range(len(keys)):
+        k = keys[i]
+        j = _slot(k, mask)
+        while True:
+            t = table[j]
+            if t == k:
+                out[i] = True
+                break
+            if t == EMPTY:
+                out[i] = False
+                break
+            j = (j + 1) & mask
+
+
+@njit(cache=True)
+def _insert(table, keys):
+    """Insert keys; returns how many were not there yet."""
+    mask = len(table) - 1
+    added = 0
+    for i in range(len(keys)):
+        k = keys[i]
+        j = _slot(k, mask)
+        while True:
+            t = table[j]
+            if t == k:
+                break
+            if t == EMPTY:
+                table[j] = k
+                added += 1
+                break
+            j = (j + 1) & mask
+    return added
+
+
+class HashSet:
+    """Non-negative int64 keys; :meth:`add`, :meth:`contains`, :meth:`keys` (sorted)."""
+
+    def __init__(self, capacity: int = 1024):
+        size = 1 << max(10, int(2 * capacity - 1).bit_length())
+        self.table = np.full(size, EMPTY, np.int64)
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def add(self, keys: np.ndarray) -> int:
+        """Insert ``keys`` (non-negative); returns how many were new."""
+        keys = np.ascontiguousarray(keys, np.int64)
+        if 2 * (self.size + len(keys)) > len(self.table):
+            self._grow(self.size + len(keys))
+        added = _insert(self.table, keys)
+        self.size += added
+        return added
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        keys = np.ascontiguousarray(keys, np.int64)
+        out = np.empty(len(keys), bool)
+        _contains(self.table, keys, out)
+        return out
+
+    def keys(self) -> np.ndarray:
+        """All keys, sorted."""
+        return np.sort(self.table[self.table != EMPTY])
+
+    def _grow(self, need: int) -> None:
+        old = self.table[self.table != EMPTY]
+        self.table = np.full(1 << int(2 * need - 1).bit_length(), EMPTY, np.int64)
+        _insert(self.table, old)

@@ -1,0 +1,142 @@
+"""The loops of the reading rule (:mod:`sim.attention`), compiled with numba.
+
+Reading is one small decision per reader and cell (person, level, arrival hour): read the level
+whole, or walk its hours newest first until the budget runs out.  In numpy that is a dozen passes
+over gathered (readers x hours) arrays, each paying fancy indexing into the 3- and 4-dimensional
+counters; here it is one pass over the cells a reader actually touches.  The kernels make no random
+draws: the draws stay in numpy (:meth:`sim.attention.Attention._read_cut`), in the same order, so
+the results are the same as the numpy version's to the bit.
+
+Compiled on first use (about a second) and cached beside this file (``__pycache__``), so later
+processes load them in milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["plan_reads", "take_rows"]
+
+
+@njit(cache=True)
+def plan_reads(readers, budget, level_queued, unread, background, background_level, age_order, per_channel):
+    """Split each reader's budget over their levels, in priority order.
+
+    Levels the budget covers are read whole: their background is counted into ``per_channel`` and
+    cleared, their queue emptied, and their unread tracked cells returned as *whole cells* (person,
+    level, slot, count), level by level, person by person, hour by hour.  In the level where the
+    budget runs out (at most one per reader), the cells newest first until it is spent: *cut cells*
+    (person, level, age, slot, tracked, background per channel, take), reader by reader, newest
+    first.  ``background`` has no people (shape (0, ...)) when background traffic is off.  The
+    counters of cut cells are left for the caller, which draws what is read in them."""
+    levels, slots = unread.shape[1], unread.shape[2]
+    has_bg = background.shape[0] > 0
+    channels = background_level.shape[2]
+    # pass 1: how many cells of each kind (whole cells per level: they are grouped by level)
+    w_at = np.zeros(levels + 1, np.int64)
+    n_cut = 0
+    for i in range(len(readers)):
+        p = readers[i]
+        left = budget[p]
+        for lv in range(levels):
+            q = level_queued[p, lv]
+            if left >= q:
+                if q > 0:
+                    for s in range(slots):
+                        if unread[p, lv, s] > 0:
+                            w_at[lv + 1] += 1
+                left -= q
+            else:
+                if left > 0:
+                    for a in range(slots):
+                        s = age_order[a]
+                        total = unread[p, lv, s]
+                        if has_bg:
+                            for c in range(channels):
+                                total += background[p, lv, c, s]
+                        if total > 0:
+                            n_cut += 1
+                            left -= min(left, total)
+                            if left == 0:
+                                break
+                left = 0
+    for lv in range(levels):
+        w_at[lv + 1] += w_at[lv]
+    whole = np.empty((w_at[levels], 4), np.int64)  # person, level, slot, count
+    cut = np.empty((n_cut, 6), np.int64)  # person, level, age, slot, tracked, take
+    cut_bg = np.zeros((n_cut, channels), np.int64)
+    # pass 2: fill them, and clear what is read whole
+    c_at = 0
+    for i in range(len(readers)):
+        p = readers[i]
+        left = budget[p]
+        for lv in range(levels):
+            q = level_queued[p, lv]
+            if left >= q:
+                if q > 0:
+                    if has_bg:
+                        for c in range(channels):
+                            per_channel[c, p] += background_level[p, lv, c]
+                            background_level[p, lv, c] = 0
+                            for s in range(slots):
+                                background[p, lv, c, s] = 0
+                    level_queued[p, lv] = 0
+                    for s in range(slots):
+                        k = unread[p, lv, s]
+                        if k > 0:
+                            j = w_at[lv]
+                            whole[j, 0] = p
+                            whole[j, 1] = lv
+                            whole[j, 2] = s
+                            whole[j, 3] = k
+                            w_at[lv] = j + 1
+                left -= q
+            else:
+                if left > 0:
+                    for a in range(slots):
+                        s = age_order[a]
+                        tracked = unread[p, lv, s]
+                        total = tracked
+                        if has_bg:
+                            for c in range(channels):
+                                total += background[p, lv, c, s]
+                        if total > 0:
+                            take = min(left, total)
+                            if has_bg:
+                                for c in range(channels):
+                                    cut_bg[c_at, c] = background[p, lv, c, s]
+                            cut[c_at, 0] = p
+                            cut[c_at, 1] = lv
+                            cut[c_at, 2] = a
+                            cut[c_at, 3] = s
+                            cut[c_at, 4] = tracked
+                            cut[c_at, 5] = take
+                            c_at += 1
+                            left -= take
+                            if left == 0:
+                                break
+                left = 0
+    return whole, cut, cut_bg
+
+
+@njit(cache=True)
+def take_rows(person, level, slot, chunk, count, levels, unread, chunk_keys, chunk_rows, width):
+    """The unread tracked rows of cells (person, level, slot), ``count`` of each, oldest unread
+    first within a cell (its rows are in random order), cell by cell in the order given; the cells'
+    read pointers advance.  ``chunk_keys[chunk[i]]`` / ``chunk_rows[chunk[i]]``: the rows of cell
+    ``i``'s slot, sorted by (reader, level) key."""
+    out = np.empty((count.sum(), width), np.int64)
+    at = 0
+    for i in range(len(person)):
+        p, lv, s, k = person[i], level[i], slot[i], count[i]
+        keys = chunk_keys[chunk[i]]
+        end = np.searchsorted(keys, p * levels + lv, "right")
+        first = end - unread[p, lv, s]
+        rows = chunk_rows[chunk[i]]
+        for j in range(k):
+            for col in range(width):
+                out[at + j, col] = rows[first + j, col]
+        at += k
+        unread[p, lv, s] -= k
+    return out
