@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import csr_rows, runs, unique_ints
+from .arrays import csr_rows, runs
 from .hash_set import HashSet
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
@@ -74,11 +74,12 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 
 
 class KeySet:
-    """A set of int64 keys: a hash set (:class:`sim.hash_set.HashSet`) plus unsorted recent
-    additions, merged on :meth:`compact`.
+    """A set of int64 keys: the compacted keys and the keys added since, each a hash set
+    (:class:`sim.hash_set.HashSet`); :meth:`compact` moves the added ones in.
 
     With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; new
     keys beyond it are dropped at compaction (within one compaction, the lowest keys are kept).
+    Until then :meth:`contains` finds them.
 
     >>> s = KeySet(np.array([5, 1]))
     >>> s.add(np.array([3, 5, 3])); s.contains(np.array([3, 4, 5])).tolist()
@@ -94,8 +95,7 @@ class KeySet:
         self.cap, self.owner_span = cap, owner_span
         self.held = np.zeros(owners, np.int64)  # keys kept per owner (with a cap)
         self.compacted = HashSet()
-        self.recent: list[np.ndarray] = []
-        self._recent_joined: np.ndarray | None = None  # the recent keys as one array, until the next add
+        self.recent = HashSet()  # added since the last compaction (some may be compacted already)
         if keys is not None:
             self.add(np.asarray(keys, np.int64))
             self.compact()
@@ -106,41 +106,25 @@ class KeySet:
         return self.compacted.keys()
 
     def __len__(self) -> int:
-        held = len(self.compacted)
-        if not self.recent:
-            return held
-        return held + int((~self.compacted.contains(unique_ints(np.concatenate(self.recent)))).sum())
+        return len(self.compacted) + int((~self.compacted.contains(self.recent.keys())).sum())
 
     def add(self, keys: np.ndarray) -> None:
         if len(keys):
-            self.recent.append(np.asarray(keys, np.int64))
-            self._recent_joined = None
+            self.recent.add(keys)
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         keys = np.asarray(keys, np.int64)
         found = self.compacted.contains(keys)
-        if self.recent:
-            if self._recent_joined is None:
-                self._recent_joined = np.concatenate(self.recent)
-            recent = self._recent_joined
-            if len(keys) <= 8 and len(keys):
-                # A few keys (an owner's asks, all within one owner's span): first the recent keys
-                # within [min, max] of them, in one pass (a key below min wraps around to a huge
-                # unsigned number), then a comparison of that handful with each key.  Comparing all
-                # recent keys with each key at once built a (recent x keys) array: 2-7 ms a call.
-                low, span = keys.min(), np.uint64(keys.max() - keys.min())
-                near = recent[(recent - low).view(np.uint64) <= span]
-                found |= (near[:, None] == keys[None, :]).any(axis=0)
-            else:
-                found |= np.isin(keys, recent)
+        if len(self.recent):
+            found |= self.recent.contains(keys)
         return found
 
     def compact(self) -> np.ndarray:
         """Merge the recent keys in; returns the ones that were new (sorted, each once)."""
-        if not self.recent:
+        if len(self.recent) == 0:
             return np.empty(0, np.int64)
-        new = unique_ints(np.concatenate(self.recent))
-        self.recent, self._recent_joined = [], None
+        new = self.recent.keys()
+        self.recent.clear()
         new = new[~self.compacted.contains(new)]
         if self.cap is not None and len(new):
             owner = new // self.owner_span

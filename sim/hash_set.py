@@ -95,6 +95,11 @@ class HashSet:
         _contains(self.table, keys, out)
         return out
 
+    def clear(self) -> None:
+        """Empty the set, keeping its room."""
+        self.table.fill(EMPTY)
+        self.size = 0
+
     def keys(self) -> np.ndarray:
         """All keys, sorted."""
         return np.sort(self.table[self.table != EMPTY])
