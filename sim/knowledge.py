@@ -2,7 +2,8 @@
 
 Items are born at an origin (market signals at customers and partners, goals at executives,
 process know-how at staff) and spread when people pass them on.  ``known`` is a person x item
-boolean matrix; coverage per group is counted as people learn, so the per-tick readings never scan
+boolean matrix (stored item by item, so that room for new items is added at the end of the
+array and costs no memory until people learn them); coverage per group is counted as people learn, so the per-tick readings never scan
 the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
 staff (employees, managers, executives, gatekeepers) know it; ``t_first`` until anyone besides the
 origin does (the delivery time of the origin's first message).
@@ -40,7 +41,7 @@ class KnowledgeBook:
         self.origin = np.empty(0, np.int32)
         self.born = np.empty(0, np.int32)
         self.home = np.empty(0, np.int32)  # department an item is relevant to; -1: all staff (goals)
-        self.known = np.zeros((org.n, capacity), bool)
+        self._known_by_item = np.zeros((capacity, org.n), bool)
         self.count = np.zeros((capacity, self.n_groups), np.int64)
         self.known_by_kind = np.zeros((len(ItemKind), self.n_groups), np.int64)  # sum of counts per kind
         self.items_by_kind = np.zeros(len(ItemKind), np.int64)
@@ -55,15 +56,22 @@ class KnowledgeBook:
         }
 
     @property
+    def known(self) -> np.ndarray:
+        """Who knows which item, ``known[person, item]`` (a view; writes go through)."""
+        return self._known_by_item.T
+
+    @property
     def n_items(self) -> int:
         return len(self.kind)
 
     def _grow(self, needed: int) -> None:
-        cap = self.known.shape[1]
+        cap = len(self._known_by_item)
         if needed <= cap:
             return
         new = max(needed, 2 * cap)
-        self.known = np.pad(self.known, ((0, 0), (0, new - cap)))
+        grown = np.zeros((new, self.org.n), bool)  # zeroed pages: memory only once written
+        grown[:cap] = self._known_by_item
+        self._known_by_item = grown
         self.count = np.pad(self.count, ((0, new - cap), (0, 0)))
         self.t_first = np.pad(self.t_first, (0, new - cap), constant_values=-1)
         self.t50 = np.pad(self.t50, (0, new - cap), constant_values=-1)
