@@ -56,7 +56,10 @@ class Sharing:
         self.audience_weights = np.stack([mail_w, stream_w])
         self.internal = org.department >= 0
         self.index_groups()
-        self.recent = np.full((m.groups.count, 64), -(10**9), np.int64)  # tick a group last got an item
+        # per item and group: 1 + the tick the group last got the item, 0 if never.  Item by item and
+        # zero for "never", so that room for new items is zeroed pages that cost memory only where
+        # written (groups x items is 10,000 teams x 10,000 items at 100,000 people)
+        self.last_got = np.zeros((64, m.groups.count), np.int32)
         self.ttl = (cfg.email.expire_after_ticks, cfg.stream.feed_ttl_ticks)
         self.written = np.zeros((2, org.n), np.int64)  # messages written per channel and person
 
@@ -190,14 +193,15 @@ class Sharing:
         on_stream = self.posters()[sender] & m.groups.is_space[group]
         if not bump:
             ttl = np.where(on_stream, self.ttl[1], self.ttl[0])
-            fresh = self.recent[group, item] <= now - ttl
+            stamp = self.last_got[item, group]
+            fresh = (stamp == 0) | (stamp - 1 <= now - ttl)
             sender, group, item, on_stream = sender[fresh], group[fresh], item[fresh], on_stream[fresh]
             once = np.unique(group * (int(item.max(initial=0)) + 1) + item, return_index=True)[1]
             once.sort()
             sender, group, item, on_stream = sender[once], group[once], item[once], on_stream[once]
         if len(sender) == 0:
             return
-        self.recent[group, item] = now
+        self.last_got[item, group] = now + 1
         internal_item = m.knowledge.kind[item] != ItemKind.MARKET
         users = m.stream_users()
         if on_stream.any():
@@ -217,6 +221,8 @@ class Sharing:
             np.add.at(self.written[Channel.EMAIL], sender[mailed], 1)
 
     def _grow(self, items: int) -> None:
-        cap = self.recent.shape[1]
+        cap = len(self.last_got)
         if items > cap:
-            self.recent = np.pad(self.recent, ((0, 0), (0, max(items, 2 * cap) - cap)), constant_values=-(10**9))
+            grown = np.zeros((max(items, 2 * cap), self.last_got.shape[1]), np.int32)
+            np.copyto(grown[:cap], self.last_got, where=self.last_got != 0)  # pages of zeros stay unwritten
+            self.last_got = grown
