@@ -124,7 +124,7 @@ class KeySet:
         if len(self.recent) == 0:
             return np.empty(0, np.int64)
         new = self.recent.keys()
-        self.recent.clear()
+        self.recent = HashSet(capacity=len(new))  # a new table: a burst of reads does not hold memory for good
         new = new[~self.compacted.contains(new)]
         if self.cap is not None and len(new):
             owner = new // self.owner_span

@@ -2,7 +2,8 @@
 :mod:`sim.awareness`: membership and insertion cost O(1) a key, where a sorted array costs a binary
 search (a cache miss per step over millions of keys) and a merge that rewrites it.
 
-The table is a numpy array (-1 marks an empty slot), at most half full, probed linearly from a
+The table is a numpy array (-1 marks an empty slot), at most three quarters full (half full right
+after it grows: 11-21 bytes a key), probed linearly from a
 mixed hash of the key (the splitmix64 finaliser, so keys that differ in a few low bits spread out);
 the loops are compiled with numba.  Iteration order is the table's, so :meth:`HashSet.keys` sorts.
 
@@ -72,9 +73,10 @@ def _insert(table, keys):
 class HashSet:
     """Non-negative int64 keys; :meth:`add`, :meth:`contains`, :meth:`keys` (sorted)."""
 
+    MAX_LOAD = 0.75  # grown (to at most half full) beyond this
+
     def __init__(self, capacity: int = 1024):
-        size = 1 << max(10, int(2 * capacity - 1).bit_length())
-        self.table = np.full(size, EMPTY, np.int64)
+        self.table = np.full(_room_for(max(capacity, 512)), EMPTY, np.int64)
         self.size = 0
 
     def __len__(self) -> int:
@@ -83,7 +85,7 @@ class HashSet:
     def add(self, keys: np.ndarray) -> int:
         """Insert ``keys`` (non-negative); returns how many were new."""
         keys = np.ascontiguousarray(keys, np.int64)
-        if 2 * (self.size + len(keys)) > len(self.table):
+        if self.size + len(keys) > self.MAX_LOAD * len(self.table):
             self._grow(self.size + len(keys))
         added = _insert(self.table, keys)
         self.size += added
@@ -95,10 +97,6 @@ class HashSet:
         _contains(self.table, keys, out)
         return out
 
-    def clear(self) -> None:
-        """Empty the set, keeping its room."""
-        self.table.fill(EMPTY)
-        self.size = 0
 
     def keys(self) -> np.ndarray:
         """All keys, sorted."""
@@ -106,5 +104,10 @@ class HashSet:
 
     def _grow(self, need: int) -> None:
         old = self.table[self.table != EMPTY]
-        self.table = np.full(1 << int(2 * need - 1).bit_length(), EMPTY, np.int64)
+        self.table = np.full(_room_for(need), EMPTY, np.int64)
         _insert(self.table, old)
+
+
+def _room_for(keys: int) -> int:
+    """Table size for ``keys`` keys: the power of two that holds them at most half full."""
+    return 1 << int(2 * keys - 1).bit_length()

@@ -200,3 +200,19 @@ def test_beliefs_per_person_stay_under_the_cap():
     aw.compact()
     for keys, span in ((aw.whom.keys, aw.n), (aw.what.keys, aw.what.owner_span)):
         assert np.bincount(keys // span).max() <= 20
+
+
+def test_the_hash_set_of_beliefs_agrees_with_a_python_set_through_growth():
+    """Batches with repeats, keys up to 2**62, the table grown many times over: membership, size,
+    the count of new keys and the sorted keys all match Python's set."""
+    from sim.hash_set import HashSet
+    rng = np.random.default_rng(11)
+    s, ref = HashSet(capacity=4), set()
+    for _ in range(30):
+        keys = np.concatenate([rng.integers(0, 2**62, 300), rng.integers(0, 500, 300)])  # wide keys and many repeats
+        assert s.add(keys) == len(set(keys.tolist()) - ref)
+        ref |= set(keys.tolist())
+        probe = np.concatenate([keys[:50], rng.integers(0, 2**62, 50), np.arange(600)])
+        assert s.contains(probe).tolist() == [int(k) in ref for k in probe]
+    assert len(s) == len(ref) and s.keys().tolist() == sorted(ref)
+    assert len(s) <= HashSet.MAX_LOAD * len(s.table)
