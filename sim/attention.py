@@ -42,7 +42,7 @@ from numba.typed import List
 
 from .arrays import count_pairs, runs, unique_ints
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
-from .reading_kernels import plan_reads, take_rows
+from .reading_kernels import add_background, expire_background, plan_reads, read_cut_background, take_rows
 
 __all__ = ["Attention", "Read"]
 
@@ -111,11 +111,7 @@ class Attention:
             self.pending_count += np.bincount(rows[:, READER], minlength=self.n)
 
     def _add_background(self, now: int, counts: np.ndarray) -> None:
-        s = now % self.slots
-        per_person = counts.transpose(2, 1, 0)  # (people, levels, channels)
-        self.background[:, :, :, s] += per_person.astype(np.int32)
-        self.background_level += per_person
-        self.level_queued += _add_up(per_person, 2)
+        add_background(np.ascontiguousarray(counts, np.int64), now % self.slots, self.background, self.background_level, self.level_queued)
 
     def in_transit(self) -> np.ndarray:
         """Entries written but not readable yet, per person."""
@@ -151,12 +147,7 @@ class Attention:
                 continue
             s = (now - ttl) % self.slots
             if self.background is not None:
-                bg = self.background[:, :, c, s]  # (people, levels)
-                if bg.any():
-                    self.expired_background[c] += int(bg.sum())
-                    self.level_queued -= bg
-                    self.background_level[:, :, c] -= bg
-                    bg[:] = 0
+                self.expired_background[c] += expire_background(c, s, self.background, self.background_level, self.level_queued)
             rows = self.chunk_rows[s]
             if rows is None or len(rows) == 0:
                 continue
@@ -207,7 +198,7 @@ class Attention:
             return Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
         age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
         background = self.background if self.background is not None else self._no_background
-        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.unread, background, self.background_level, age_order, per_channel)
+        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.tracked_queued, self.unread, background, self.background_level, age_order, per_channel)
         take_tracked = self._draw_cut(cut, cut_bg, per_channel)
         # rows in the order of the numpy original: levels read whole, then the cut levels; within
         # each, by arrival slot, then reader (and, in a cut level, age)
@@ -230,11 +221,9 @@ class Attention:
         background; the background and queue counters go down by what is read."""
         if len(cut) == 0:
             return np.empty(0, np.int64)
-        first, length = runs(cut[:, 0])  # one cut level per reader, its cells together
-        people, level = cut[first, 0], cut[first, 1]
-        r = np.repeat(np.arange(len(first)), length)
-        slot, tracked, take = cut[:, 3], cut[:, 4], cut[:, 5]
+        tracked, take = cut[:, 4], cut[:, 5]
         take_tracked = take
+        got = np.zeros((len(cut), self.channels), np.int64)  # background read per cell and channel
         if self.background is not None:
             bg = cut_bg
             total = tracked + _add_up(bg, 1)
@@ -246,20 +235,13 @@ class Attention:
             for c in range(self.channels):  # which channel's background: one draw per channel in turn
                 here = bg[:, c]
                 if c == self.channels - 1:
-                    got = left_take
+                    got[:, c] = left_take
                 else:
-                    got = np.where(here == left_bg, left_take, 0)
+                    got[:, c] = np.where(here == left_bg, left_take, 0)
                     m = (left_take > 0) & (here > 0) & (here < left_bg)
-                    got[m] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
-                    left_bg, left_take = left_bg - here, left_take - got
-                if got.any():
-                    per_person = np.bincount(r, weights=got, minlength=len(people)).astype(np.int64)
-                    per_channel[c, people] += per_person
-                    self.background_level[people, level, c] -= per_person
-                    g = got > 0
-                    self.background[people[r[g]], level[r[g]], c, slot[g]] -= got[g].astype(np.int32)
-        # one cut level per reader: no repeated pairs
-        self.level_queued[people, level] -= np.bincount(r, weights=take, minlength=len(people)).astype(np.int64)
+                    got[m, c] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
+                    left_bg, left_take = left_bg - here, left_take - got[:, c]
+        read_cut_background(cut, got, self.background if self.background is not None else self._no_background, self.background_level, self.level_queued, per_channel)
         return take_tracked
 
     def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ __all__ = ["plan_reads", "take_rows"]
 
 
 @njit(cache=True)
-def plan_reads(readers, budget, level_queued, unread, background, background_level, age_order, per_channel):
+def plan_reads(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel):
     """Split each reader's budget over their levels, in priority order.
 
     Levels the budget covers are read whole: their background is counted into ``per_channel`` and
@@ -28,7 +28,8 @@ def plan_reads(readers, budget, level_queued, unread, background, background_lev
     level, slot, count), level by level, person by person, hour by hour.  In the level where the
     budget runs out (at most one per reader), the cells newest first until it is spent: *cut cells*
     (person, level, age, slot, tracked, background per channel, take), reader by reader, newest
-    first.  ``background`` has no people (shape (0, ...)) when background traffic is off.  The
+    first.  ``background`` has no people (shape (0, ...)) when background traffic is off; the
+    tracked cells of someone with no tracked entries queued (``tracked_queued``) are not looked at.  The
     counters of cut cells are left for the caller, which draws what is read in them."""
     levels, slots = unread.shape[1], unread.shape[2]
     has_bg = background.shape[0] > 0
@@ -42,7 +43,7 @@ def plan_reads(readers, budget, level_queued, unread, background, background_lev
         for lv in range(levels):
             q = level_queued[p, lv]
             if left >= q:
-                if q > 0:
+                if q > 0 and tracked_queued[p] > 0:
                     for s in range(slots):
                         if unread[p, lv, s] > 0:
                             w_at[lv + 1] += 1
@@ -51,7 +52,7 @@ def plan_reads(readers, budget, level_queued, unread, background, background_lev
                 if left > 0:
                     for a in range(slots):
                         s = age_order[a]
-                        total = unread[p, lv, s]
+                        total = unread[p, lv, s] if tracked_queued[p] > 0 else 0
                         if has_bg:
                             for c in range(channels):
                                 total += background[p, lv, c, s]
@@ -82,7 +83,7 @@ def plan_reads(readers, budget, level_queued, unread, background, background_lev
                             for s in range(slots):
                                 background[p, lv, c, s] = 0
                     level_queued[p, lv] = 0
-                    for s in range(slots):
+                    for s in range(slots if tracked_queued[p] > 0 else 0):
                         k = unread[p, lv, s]
                         if k > 0:
                             j = w_at[lv]
@@ -96,7 +97,7 @@ def plan_reads(readers, budget, level_queued, unread, background, background_lev
                 if left > 0:
                     for a in range(slots):
                         s = age_order[a]
-                        tracked = unread[p, lv, s]
+                        tracked = unread[p, lv, s] if tracked_queued[p] > 0 else 0
                         total = tracked
                         if has_bg:
                             for c in range(channels):
@@ -140,3 +141,48 @@ def take_rows(person, level, slot, chunk, count, levels, unread, chunk_keys, chu
         at += k
         unread[p, lv, s] -= k
     return out
+
+
+@njit(cache=True)
+def add_background(counts, slot, background, background_level, level_queued):
+    """This tick's background arrivals ``counts[channel, level, person]`` join arrival slot ``slot``."""
+    channels, levels, n = counts.shape
+    for c in range(channels):
+        for lv in range(levels):
+            for p in range(n):
+                k = counts[c, lv, p]
+                if k:
+                    background[p, lv, c, slot] += k
+                    background_level[p, lv, c] += k
+                    level_queued[p, lv] += k
+
+
+@njit(cache=True)
+def expire_background(channel, slot, background, background_level, level_queued):
+    """Drop the unread background of one channel that arrived in ``slot``; returns how much."""
+    n, levels = background.shape[0], background.shape[1]
+    gone = 0
+    for p in range(n):
+        for lv in range(levels):
+            b = background[p, lv, channel, slot]
+            if b:
+                level_queued[p, lv] -= b
+                background_level[p, lv, channel] -= b
+                background[p, lv, channel, slot] = 0
+                gone += b
+    return gone
+
+
+@njit(cache=True)
+def read_cut_background(cut, got, background, background_level, level_queued, per_channel):
+    """Count what the cut cells gave: ``got[cell, channel]`` background entries read and ``cut[:,
+    5]`` entries in all (tracked included)."""
+    for i in range(len(cut)):
+        p, lv, s, take = cut[i, 0], cut[i, 1], cut[i, 3], cut[i, 5]
+        for c in range(got.shape[1]):
+            g = got[i, c]
+            if g:
+                per_channel[c, p] += g
+                background_level[p, lv, c] -= g
+                background[p, lv, c, s] -= g
+        level_queued[p, lv] -= take
