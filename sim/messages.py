@@ -78,9 +78,7 @@ READER, LEVEL, CHANNEL, KIND, PAYLOAD, ORIGIN, FRM, HOP, TARGET, CLEARED, SENT, 
 
 def new_rows(m: int) -> np.ndarray:
     """An empty block of ``m`` entry rows (columns as in :data:`COLUMNS`)."""
-    rows = np.zeros((m, len(COLUMNS)), np.int64)
-    rows[:, CLEARED] = 0
-    return rows
+    return np.zeros((m, len(COLUMNS)), np.int64)
 
 
 def entry_level(kind: np.ndarray, addressed: np.ndarray, from_manager: np.ndarray) -> np.ndarray:
