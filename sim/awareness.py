@@ -40,18 +40,18 @@ An originator's request to the owner takes the same way (:meth:`sim.decision_des
 - who knows whom: the share of my colleagues (internal staff, gatekeepers not counted) in my own
   department, and in the other departments, I am aware of.
 
-Storage: each set is a sorted int64 key array (who knows whom: ``person * n + colleague``; who knows
-what: ``(person * n + knower) * 2**21 + item``) plus the keys read since the last compaction, merged
-in every ``awareness.compact_every_ticks``; counters kept at compaction make the readings cost
-nothing in between.  Memory: 8 bytes a belief, at most two who-knows-what and a few who-knows-whom
-beliefs per tracked entry read.  Measured at the default size (1,060 people, 2,000 ticks):
-social_business ends with 0.23 M who-knows-what and 0.23 M who-knows-whom beliefs (about 4 MB; at
-most 535 and 416 for one person).  Traffic per person grows with the organisation (company-wide
-spaces, items per 1,000 people), so 11,681 people hold 5.6 M and 6.4 M after only 200 ticks (96 MB)
-and would reach the order of a gigabyte over 2,000 ticks; hence ``awareness.max_beliefs_per_person``
-(1,500 of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to)
-caps it at 2 x 1,500 x 8 bytes = 24 kB a person: 0.24 GB for 10,000 people, plus one copy of the
-larger array while compacting.  It does not bind at the default size.  Keys fit int64 for up to
+Storage: each set is an int64 hash set (:mod:`sim.hash_set`; who knows whom: ``person * n +
+colleague``; who knows what: ``(person * n + knower) * 2**21 + item``) plus a second one of the keys
+read since the last compaction, merged in every ``awareness.compact_every_ticks``; counters kept at
+compaction make the readings cost nothing in between.  Memory: 11-21 bytes a belief (tables half to
+three quarters full), at most two who-knows-what and a few who-knows-whom beliefs per tracked entry
+read.  Measured at the default size (1,060 people, 2,000 ticks): social_business ends with 0.23 M
+who-knows-what and 0.23 M who-knows-whom beliefs (at most 535 and 416 for one person).  Traffic per
+person grows with the organisation (company-wide spaces, items per 1,000 people), so 11,681 people
+hold 5.6 M and 6.4 M after only 200 ticks and social_business at 100,000 people (scaled out) ends
+500 ticks with 115 M and 82 M (3 GB of tables); hence ``awareness.max_beliefs_per_person`` (1,500
+of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to), at most
+2 x 1,500 beliefs a person.  It does not bind at the default size.  Keys fit int64 for up to
 about 2 million people and 2**21 items; beyond, the model refuses to start.
 """
 
