@@ -33,21 +33,20 @@ def _slot(key, mask):
     return np.int64(z & np.uint64(mask))
 
 
+@njit(cache=True, inline="always")
+def _find(table, key, mask):
+    """The slot holding ``key``, else the empty slot where it would go."""
+    j = _slot(key, mask)
+    while table[j] != key and table[j] != EMPTY:
+        j = (j + 1) & mask
+    return j
+
+
 @njit(cache=True)
 def _contains(table, keys, out):
     mask = len(table) - 1
     for i in range(len(keys)):
-        k = keys[i]
-        j = _slot(k, mask)
-        while True:
-            t = table[j]
-            if t == k:
-                out[i] = True
-                break
-            if t == EMPTY:
-                out[i] = False
-                break
-            j = (j + 1) & mask
+        out[i] = table[_find(table, keys[i], mask)] == keys[i]
 
 
 @njit(cache=True)
@@ -56,17 +55,10 @@ def _insert(table, keys):
     mask = len(table) - 1
     added = 0
     for i in range(len(keys)):
-        k = keys[i]
-        j = _slot(k, mask)
-        while True:
-            t = table[j]
-            if t == k:
-                break
-            if t == EMPTY:
-                table[j] = k
-                added += 1
-                break
-            j = (j + 1) & mask
+        j = _find(table, keys[i], mask)
+        if table[j] == EMPTY:
+            table[j] = keys[i]
+            added += 1
     return added
 
 

@@ -27,55 +27,44 @@ def plan_reads(readers, budget, level_queued, tracked_queued, unread, background
     cleared, their queue emptied, and their unread tracked cells returned as *whole cells* (person,
     level, slot, count), level by level, person by person, hour by hour.  In the level where the
     budget runs out (at most one per reader), the cells newest first until it is spent: *cut cells*
-    (person, level, age, slot, tracked, background per channel, take), reader by reader, newest
-    first.  ``background`` has no people (shape (0, ...)) when background traffic is off; the
-    tracked cells of someone with no tracked entries queued (``tracked_queued``) are not looked at.  The
-    counters of cut cells are left for the caller, which draws what is read in them."""
-    levels, slots = unread.shape[1], unread.shape[2]
-    has_bg = background.shape[0] > 0
+    (person, level, age, slot, tracked, take) and their background per channel, reader by reader,
+    newest first.  ``background`` has no people (shape (0, ...)) when background traffic is off; the
+    tracked cells of someone with no tracked entries queued (``tracked_queued``) are not looked at.
+    The counters of cut cells are left for the caller, which draws what is read in them."""
     channels = background_level.shape[2]
-    # pass 1: how many cells of each kind (whole cells per level: they are grouped by level)
-    w_at = np.zeros(levels + 1, np.int64)
-    n_cut = 0
-    for i in range(len(readers)):
-        p = readers[i]
-        left = budget[p]
-        for lv in range(levels):
-            q = level_queued[p, lv]
-            if left >= q:
-                if q > 0 and tracked_queued[p] > 0:
-                    for s in range(slots):
-                        if unread[p, lv, s] > 0:
-                            w_at[lv + 1] += 1
-                left -= q
-            else:
-                if left > 0:
-                    for a in range(slots):
-                        s = age_order[a]
-                        total = unread[p, lv, s] if tracked_queued[p] > 0 else 0
-                        if has_bg:
-                            for c in range(channels):
-                                total += background[p, lv, c, s]
-                        if total > 0:
-                            n_cut += 1
-                            left -= min(left, total)
-                            if left == 0:
-                                break
-                left = 0
-    for lv in range(levels):
-        w_at[lv + 1] += w_at[lv]
-    whole = np.empty((w_at[levels], 4), np.int64)  # person, level, slot, count
-    cut = np.empty((n_cut, 6), np.int64)  # person, level, age, slot, tracked, take
+    w_at = np.zeros(unread.shape[1] + 1, np.int64)  # whole cells come grouped by level: counted first
+    whole = np.empty((0, 4), np.int64)
+    cut = np.empty((0, 6), np.int64)
+    cut_bg = np.zeros((0, channels), np.int64)
+    n_cut = _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, False)
+    for lv in range(len(w_at) - 1):
+        w_at[lv + 1] += w_at[lv]  # where each level's cells start
+    whole = np.empty((w_at[-1], 4), np.int64)
+    cut = np.empty((n_cut, 6), np.int64)
     cut_bg = np.zeros((n_cut, channels), np.int64)
-    # pass 2: fill them, and clear what is read whole
+    _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, True)
+    return whole, cut, cut_bg
+
+
+@njit(cache=True)
+def _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, fill):
+    """One pass of :func:`plan_reads`: with ``fill`` false, count the whole cells per level (into
+    ``w_at[level + 1]``) and return the number of cut cells, changing nothing; with ``fill`` true,
+    write the cells (``w_at[level]``: where the level's go next) and clear what is read whole."""
+    levels, slots, channels = unread.shape[1], unread.shape[2], background_level.shape[2]
+    has_bg = background.shape[0] > 0
     c_at = 0
     for i in range(len(readers)):
         p = readers[i]
         left = budget[p]
+        any_tracked = tracked_queued[p] > 0
         for lv in range(levels):
             q = level_queued[p, lv]
-            if left >= q:
-                if q > 0:
+            if left >= q:  # read whole
+                left -= q
+                if q == 0:
+                    continue
+                if fill:
                     if has_bg:
                         for c in range(channels):
                             per_channel[c, p] += background_level[p, lv, c]
@@ -83,42 +72,37 @@ def plan_reads(readers, budget, level_queued, tracked_queued, unread, background
                             for s in range(slots):
                                 background[p, lv, c, s] = 0
                     level_queued[p, lv] = 0
-                    for s in range(slots if tracked_queued[p] > 0 else 0):
-                        k = unread[p, lv, s]
-                        if k > 0:
+                for s in range(slots if any_tracked else 0):
+                    k = unread[p, lv, s]
+                    if k > 0:
+                        if fill:
                             j = w_at[lv]
-                            whole[j, 0] = p
-                            whole[j, 1] = lv
-                            whole[j, 2] = s
-                            whole[j, 3] = k
+                            whole[j, 0], whole[j, 1], whole[j, 2], whole[j, 3] = p, lv, s, k
                             w_at[lv] = j + 1
-                left -= q
-            else:
-                if left > 0:
-                    for a in range(slots):
-                        s = age_order[a]
-                        tracked = unread[p, lv, s] if tracked_queued[p] > 0 else 0
-                        total = tracked
+                        else:
+                            w_at[lv + 1] += 1
+            elif left > 0:  # the budget runs out here: newest hour first
+                for a in range(slots):
+                    s = age_order[a]
+                    tracked = unread[p, lv, s] if any_tracked else 0
+                    total = tracked
+                    if has_bg:
+                        for c in range(channels):
+                            total += background[p, lv, c, s]
+                    if total == 0:
+                        continue
+                    take = min(left, total)
+                    if fill:
                         if has_bg:
                             for c in range(channels):
-                                total += background[p, lv, c, s]
-                        if total > 0:
-                            take = min(left, total)
-                            if has_bg:
-                                for c in range(channels):
-                                    cut_bg[c_at, c] = background[p, lv, c, s]
-                            cut[c_at, 0] = p
-                            cut[c_at, 1] = lv
-                            cut[c_at, 2] = a
-                            cut[c_at, 3] = s
-                            cut[c_at, 4] = tracked
-                            cut[c_at, 5] = take
-                            c_at += 1
-                            left -= take
-                            if left == 0:
-                                break
+                                cut_bg[c_at, c] = background[p, lv, c, s]
+                        cut[c_at, 0], cut[c_at, 1], cut[c_at, 2], cut[c_at, 3], cut[c_at, 4], cut[c_at, 5] = p, lv, a, s, tracked, take
+                    c_at += 1
+                    left -= take
+                    if left == 0:
+                        break
                 left = 0
-    return whole, cut, cut_bg
+    return c_at
 
 
 @njit(cache=True)
