@@ -87,7 +87,8 @@ class Attention:
         self.expired = np.zeros(self.channels, np.int64)  # tracked entries dropped unread
         self.expired_background = np.zeros(self.channels, np.int64)
         self.read_total = np.zeros((self.channels, n), np.int64)
-        self._no_background = np.zeros((0, LEVELS, self.channels, self.slots), np.int32)  # for the kernels, without background
+        # what the kernels get for the background counters: an array with no people when there is none
+        self._kernel_background = self.background if background else np.zeros((0, LEVELS, self.channels, self.slots), np.int32)
 
     @property
     def queued(self) -> np.ndarray:
@@ -197,8 +198,7 @@ class Attention:
         if len(readers) == 0:
             return Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
         age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
-        background = self.background if self.background is not None else self._no_background
-        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.tracked_queued, self.unread, background, self.background_level, age_order, per_channel)
+        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.tracked_queued, self.unread, self._kernel_background, self.background_level, age_order, per_channel)
         take_tracked = self._draw_cut(cut, cut_bg, per_channel)
         # rows in the order of the numpy original: levels read whole, then the cut levels; within
         # each, by arrival slot, then reader (and, in a cut level, age)
@@ -241,7 +241,7 @@ class Attention:
                     m = (left_take > 0) & (here > 0) & (here < left_bg)
                     got[m, c] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
                     left_bg, left_take = left_bg - here, left_take - got[:, c]
-        read_cut_background(cut, got, self.background if self.background is not None else self._no_background, self.background_level, self.level_queued, per_channel)
+        read_cut_background(cut, got, self._kernel_background, self.background_level, self.level_queued, per_channel)
         return take_tracked
 
     def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -89,7 +89,6 @@ class HashSet:
         _contains(self.table, keys, out)
         return out
 
-
     def keys(self) -> np.ndarray:
         """All keys, sorted."""
         return np.sort(self.table[self.table != EMPTY])

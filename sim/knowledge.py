@@ -2,9 +2,9 @@
 
 Items are born at an origin (market signals at customers and partners, goals at executives,
 process know-how at staff) and spread when people pass them on.  ``known`` is a person x item
-boolean matrix (stored item by item, so that room for new items is added at the end of the
-array and costs no memory until people learn them); coverage per group is counted as people learn, so the per-tick readings never scan
-the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
+boolean matrix (stored item by item, so that room for new items is added at the end of the array
+and costs no memory until people learn them); coverage per group is counted as people learn, so the
+per-tick readings never scan the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
 staff (employees, managers, executives, gatekeepers) know it; ``t_first`` until anyone besides the
 origin does (the delivery time of the origin's first message).
 """

@@ -4,7 +4,7 @@ Reading is one small decision per reader and cell (person, level, arrival hour):
 whole, or walk its hours newest first until the budget runs out.  In numpy that is a dozen passes
 over gathered (readers x hours) arrays, each paying fancy indexing into the 3- and 4-dimensional
 counters; here it is one pass over the cells a reader actually touches.  The kernels make no random
-draws: the draws stay in numpy (:meth:`sim.attention.Attention._read_cut`), in the same order, so
+draws: the draws stay in numpy (:meth:`sim.attention.Attention._draw_cut`), in the same order, so
 the results are the same as the numpy version's to the bit.
 
 Compiled on first use (about a second) and cached beside this file (``__pycache__``), so later
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["plan_reads", "take_rows"]
+__all__ = ["plan_reads", "take_rows", "add_background", "expire_background", "read_cut_background"]
 
 
 @njit(cache=True)
@@ -119,9 +119,7 @@ def take_rows(person, level, slot, chunk, count, levels, unread, chunk_keys, chu
         end = np.searchsorted(keys, p * levels + lv, "right")
         first = end - unread[p, lv, s]
         rows = chunk_rows[chunk[i]]
-        for j in range(k):
-            for col in range(width):
-                out[at + j, col] = rows[first + j, col]
+        out[at : at + k] = rows[first : first + k]
         at += k
         unread[p, lv, s] -= k
     return out

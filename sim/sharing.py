@@ -5,8 +5,8 @@ Whoever learns an item passes it on with chance ``share_propensity`` times their
 from ``knowledge.audience`` (``stream_audience`` for stream users when a scenario sets it): named ties
 (addressed: routed and screened), the team, the department, a community, or the company (lists or
 spaces); a list or space bigger than ``knowledge.moderate_audiences_above`` takes a share only with
-chance (that / its members), else it goes to the sharer's team.  A group that got the item within the channel's time-to-live is not sent it again, on
-either channel.  Managers also send it to their team (``managers_share_with_team``).
+chance (that / its members), else it goes to the sharer's team.  A group that got the item within
+the channel's time-to-live is not sent it again, on either channel.  Managers also send it to their team (``managers_share_with_team``).
 
 Channel: a stream user posts in the group's space and mails the members who are not on the stream
 (mixed adoption); a share to ties goes by stream to ties on the stream and by mail to the others;
