@@ -40,18 +40,23 @@ An originator's request to the owner takes the same way (:meth:`sim.decision_des
 - who knows whom: the share of my colleagues (internal staff, gatekeepers not counted) in my own
   department, and in the other departments, I am aware of.
 
+Who-knows-what beliefs steer nobody, so in an organisation with more staff than
+``awareness.what_panel_size`` (2,000) they are tracked and measured for a random panel of that many
+staff only, as a survey would (its own random stream, so no other draw moves); the readings are then
+sample means.  Who-knows-whom beliefs are used for asking and are kept for everyone.
+
 Storage: each set is an int64 hash set (:mod:`sim.hash_set`; who knows whom: ``person * n +
-colleague``; who knows what: ``(person * n + knower) * 2**21 + item``) plus a second one of the keys
-read since the last compaction, merged in every ``awareness.compact_every_ticks``; counters kept at
-compaction make the readings cost nothing in between.  Memory: 11-21 bytes a belief (tables half to
-three quarters full), at most two who-knows-what and a few who-knows-whom beliefs per tracked entry
-read.  Measured at the default size (1,060 people, 2,000 ticks): social_business ends with 0.23 M
-who-knows-what and 0.23 M who-knows-whom beliefs (at most 535 and 416 for one person).  Traffic per
-person grows with the organisation (company-wide spaces, items per 1,000 people), so 11,681 people
-hold 5.6 M and 6.4 M after only 200 ticks and social_business at 100,000 people (scaled out) ends
+colleague``; who knows what: ``(person * n + knower) * 2**21 + item``), written as beliefs are read;
+the keys new since the last measurement are kept aside so that the counters behind the readings
+are updated once a key.  Memory: 11-21 bytes a belief (tables half to three quarters full), at most
+two who-knows-what and a few who-knows-whom beliefs per tracked entry read.  Measured at the
+default size (1,060 people, 2,000 ticks): social_business ends with 0.23 M who-knows-what and 0.23 M
+who-knows-whom beliefs (at most 535 and 416 for one person).  Traffic per person grows with the
+organisation (company-wide spaces, items per 1,000 people), so 11,681 people hold 5.6 M and 6.4 M
+after only 200 ticks and social_business at 100,000 people (scaled out, before the panel) ended
 500 ticks with 115 M and 82 M (3 GB of tables); hence ``awareness.max_beliefs_per_person`` (1,500
 of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to), at most
-2 x 1,500 beliefs a person.  It does not bind at the default size.  Keys fit int64 for up to
+2 x 1,500 beliefs a person, the first ones met kept.  It does not bind at the default size.  Keys fit int64 for up to
 about 2 million people and 2**21 items; beyond, the model refuses to start.
 """
 
@@ -74,12 +79,11 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 
 
 class KeySet:
-    """A set of int64 keys: the compacted keys and the keys added since, each a hash set
-    (:class:`sim.hash_set.HashSet`); :meth:`compact` moves the added ones in.
+    """A set of int64 keys (a :class:`sim.hash_set.HashSet`) that remembers which keys are new
+    since the last :meth:`compact`, for the counters kept at compaction.
 
-    With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; new
-    keys beyond it are dropped at compaction (within one compaction, the lowest keys are kept).
-    Until then :meth:`contains` finds them.
+    With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; keys
+    met once an owner holds ``cap`` are not kept (first come, first kept).
 
     >>> s = KeySet(np.array([5, 1]))
     >>> s.add(np.array([3, 5, 3])); s.contains(np.array([3, 4, 5])).tolist()
@@ -92,48 +96,38 @@ class KeySet:
     """
 
     def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0):
-        self.cap, self.owner_span = cap, owner_span
-        self.held = np.zeros(owners, np.int64)  # keys kept per owner (with a cap)
-        self.compacted = HashSet()
-        self.recent = HashSet()  # added since the last compaction (some may be compacted already)
+        if cap is None:  # one owner of every key (keys are below 2**62), never full
+            cap, owner_span, owners = np.iinfo(np.int64).max, 1 << 62, 1
+        self.cap, self.owner_span = int(cap), owner_span
+        self.held = np.zeros(owners, np.int64)  # keys kept per owner
+        self.table = HashSet()
+        self.new: list[np.ndarray] = []  # keys kept since the last compaction
         if keys is not None:
             self.add(np.asarray(keys, np.int64))
             self.compact()
 
     @property
     def keys(self) -> np.ndarray:
-        """The compacted keys, sorted."""
-        return self.compacted.keys()
+        """All keys kept, sorted."""
+        return self.table.keys()
 
     def __len__(self) -> int:
-        return len(self.compacted) + int((~self.compacted.contains(self.recent.keys())).sum())
+        return len(self.table)
 
     def add(self, keys: np.ndarray) -> None:
-        if len(keys):
-            self.recent.add(keys)
+        if len(keys) == 0:
+            return
+        new = self.table.add_capped(keys, self.owner_span, self.held, self.cap)
+        if len(new):
+            self.new.append(new)
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
-        keys = np.asarray(keys, np.int64)
-        found = self.compacted.contains(keys)
-        if len(self.recent):
-            found |= self.recent.contains(keys)
-        return found
+        return self.table.contains(np.asarray(keys, np.int64))
 
     def compact(self) -> np.ndarray:
-        """Merge the recent keys in; returns the ones that were new (sorted, each once)."""
-        if len(self.recent) == 0:
-            return np.empty(0, np.int64)
-        new = self.recent.keys()
-        self.recent = HashSet(capacity=len(new))  # a new table: a burst of reads does not hold memory for good
-        new = new[~self.compacted.contains(new)]
-        if self.cap is not None and len(new):
-            owner = new // self.owner_span
-            first, count = runs(owner)
-            rank = np.arange(len(new)) - np.repeat(first, count)
-            new = new[rank < self.cap - self.held[owner]]
-            self.held += np.bincount(new // self.owner_span, minlength=len(self.held))
-        if len(new):
-            self.compacted.add(new)
+        """The keys kept since the last call, each once (sorted)."""
+        new = np.sort(np.concatenate(self.new)) if self.new else np.empty(0, np.int64)
+        self.new = []
         return new
 
 
@@ -163,6 +157,8 @@ class Awareness:
         if not self.everyone:
             self.whom.add(self._starting_pairs(model))
             self._count_whom(self.whom.compact())
+        self.what_holder = self._what_panel(model.rngs["awareness panel"])
+        self.what_sampled = bool((self.what_holder != self.believer).any())
         self.what = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n << ITEM_BITS, owners=n)
         self.what_true = np.zeros(n, np.int64)  # correct beliefs about items that concern one
         self.what_unconfirmed = np.empty(0, np.int64)  # relevant beliefs wrong when made (may come true)
@@ -170,6 +166,16 @@ class Awareness:
         self.read_at = -1
 
     # ------------------------------------------------------------------ start
+    def _what_panel(self, rng: np.random.Generator) -> np.ndarray:
+        """Who holds who-knows-what beliefs: every belief holder, or a random panel of
+        ``awareness.what_panel_size`` staff when there are more staff than that."""
+        staff = np.flatnonzero(self.staff)
+        if len(staff) <= self.cfg.what_panel_size:
+            return self.believer.copy()
+        panel = np.zeros(self.n, bool)
+        panel[rng.choice(staff, self.cfg.what_panel_size, replace=False)] = True
+        return panel
+
     def _starting_pairs(self, model) -> np.ndarray:
         """Ties, team and manager of every belief holder, as who-knows-whom keys."""
         org, g = self.org, model.groups
@@ -201,6 +207,8 @@ class Awareness:
                 seen.append(pairs[0] * n + pairs[1])
             keys = np.concatenate(seen)
             self.whom.add(keys[keys // n != keys % n])
+        if self.what_sampled:
+            rows = rows[self.what_holder[rows[:, READER]]]
         know = rows[rows[:, KIND] == MessageKind.KNOWLEDGE]
         if len(know):
             reader, item = np.tile(know[:, READER], 2), np.tile(know[:, PAYLOAD], 2)
@@ -317,7 +325,7 @@ class Awareness:
         internal = org.department >= 0
         possible = np.where(internal, goal_pairs + dept_pairs[np.maximum(org.department, 0)], 0) - kb.relevant_known
         with np.errstate(invalid="ignore", divide="ignore"):
-            what = np.where(possible > 0, self.what_true / possible, np.nan)
+            what = np.where((possible > 0) & (self.what_holder | ~self.what_sampled), self.what_true / possible, np.nan)
             if self.everyone:
                 within = np.where(self.whom_within_total > 0, 1.0, np.nan)
                 across = np.where(self.whom_across_total > 0, 1.0, np.nan)

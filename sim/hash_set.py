@@ -62,6 +62,24 @@ def _insert(table, keys):
     return added
 
 
+@njit(cache=True)
+def _insert_capped(table, keys, owner_span, held, cap, new):
+    """Insert keys, each owner (``key // owner_span``) up to ``cap`` keys held (``held`` counts
+    them); the keys inserted go to ``new`` in the order met, and their number is returned."""
+    mask = len(table) - 1
+    added = 0
+    for i in range(len(keys)):
+        j = _find(table, keys[i], mask)
+        if table[j] == EMPTY:
+            owner = keys[i] // owner_span
+            if held[owner] < cap:
+                table[j] = keys[i]
+                held[owner] += 1
+                new[added] = keys[i]
+                added += 1
+    return added
+
+
 class HashSet:
     """Non-negative int64 keys; :meth:`add`, :meth:`contains`, :meth:`keys` (sorted)."""
 
@@ -82,6 +100,18 @@ class HashSet:
         added = _insert(self.table, keys)
         self.size += added
         return added
+
+    def add_capped(self, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
+        """Insert ``keys`` (non-negative) while their owner (``key // owner_span``) holds fewer than
+        ``cap``; ``held`` (int64, per owner) counts what each holds.  Returns the keys inserted, in
+        the order met."""
+        keys = np.ascontiguousarray(keys, np.int64)
+        if self.size + len(keys) > self.MAX_LOAD * len(self.table):
+            self._grow(self.size + len(keys))
+        new = np.empty(len(keys), np.int64)
+        added = _insert_capped(self.table, keys, owner_span, held, cap, new)
+        self.size += added
+        return new[:added]
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         keys = np.ascontiguousarray(keys, np.int64)

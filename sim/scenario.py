@@ -460,6 +460,13 @@ class Awareness(_Section):
     not kept (assumption: Dunbar's layer of about 1,500 people one can put a name to, Dunbar 2018,
     "The anatomy of friendship"; it bounds memory at 24 kB a person and does not bind at the default
     size, where the most anyone holds is about 540)."""
+    what_panel_size: Annotated[int, Field(ge=1, le=10_000_000)] = 2000
+    """Staff whose who-knows-what beliefs are tracked and measured, a random panel, when the
+    organisation has more staff; with fewer, every belief holder's are.  Those beliefs steer nobody
+    (asking uses who-knows-whom), so the panel changes no behaviour, only the precision of the
+    ``awareness_what_*`` readings: a survey sample (assumption; 2,000 people give a mean share within
+    about 1 point, one standard error, and leave the default size of about 1,000 people whole).  At
+    100,000 people it keeps 2 % of the 115 M beliefs a full census would hold."""
     measure_every_ticks: Annotated[int, Field(ge=1, le=MAX_TICKS)] = 8
     """Ticks between two measurements of awareness accuracy in ``timeseries`` (a working day;
     assumption: the readings move slowly, and measuring costs a pass over the beliefs)."""

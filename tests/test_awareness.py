@@ -216,3 +216,24 @@ def test_the_hash_set_of_beliefs_agrees_with_a_python_set_through_growth():
         assert s.contains(probe).tolist() == [int(k) in ref for k in probe]
     assert len(s) == len(ref) and s.keys().tolist() == sorted(ref)
     assert len(s) <= HashSet.MAX_LOAD * len(s.table)
+
+
+def test_capped_insertion_keeps_each_owners_first_keys():
+    """Under a cap each owner keeps the first keys met, in batches with repeats and growth:
+    the keys returned as new, the counts held and the contents match a plain Python reference."""
+    from sim.hash_set import HashSet
+    rng = np.random.default_rng(5)
+    span, cap, owners = 1000, 7, 20
+    s, held = HashSet(capacity=4), np.zeros(owners, np.int64)
+    ref, ref_held = set(), [0] * owners
+    for _ in range(25):
+        keys = rng.integers(0, owners * span, 60) // 50 * 50  # 20 distinct keys an owner: repeats and a binding cap
+        expected = []
+        for k in keys.tolist():
+            if k not in ref and ref_held[k // span] < cap:
+                ref.add(k)
+                ref_held[k // span] += 1
+                expected.append(k)
+        assert s.add_capped(keys, span, held, cap).tolist() == expected
+    assert held.tolist() == ref_held and max(ref_held) == cap  # the cap did bind
+    assert s.keys().tolist() == sorted(ref)
