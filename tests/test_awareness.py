@@ -4,6 +4,7 @@ unknown holders take a detour through a relay, and the stream raises awareness b
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -237,3 +238,21 @@ def test_capped_insertion_keeps_each_owners_first_keys():
         assert s.add_capped(keys, span, held, cap).tolist() == expected
     assert held.tolist() == ref_held and max(ref_held) == cap  # the cap did bind
     assert s.keys().tolist() == sorted(ref)
+
+
+def test_a_panel_of_who_knows_what_changes_no_behaviour():
+    """With fewer panel places than staff, who-knows-what beliefs are held by the panel only and
+    the readings are its means; every other output is the same as with everyone tracked (the
+    beliefs steer nobody and the panel has its own random stream)."""
+    everyone = sim.run(small("social_business", "ticks=120"), seed=2)
+    panel = sim.run(small("social_business", "ticks=120", "awareness.what_panel_size=100"), seed=2)
+    holders = panel.awareness.what_holder
+    assert holders.sum() == 100 and panel.awareness.staff[holders].all()
+    assert np.isin(panel.awareness.what.keys // panel.awareness.what.owner_span, np.flatnonzero(holders)).all()
+    assert 0 < len(panel.awareness.what) < len(everyone.awareness.what)
+    a, b = everyone.tables(), panel.tables()
+    for name in ("decisions", "edges", "knowledge"):
+        pd.testing.assert_frame_equal(a[name], b[name])
+    what = [c for c in a["timeseries"].columns if c.startswith("awareness_what")]
+    pd.testing.assert_frame_equal(a["timeseries"].drop(columns=what), b["timeseries"].drop(columns=what))
+    assert np.isfinite(b["timeseries"]["awareness_what_staff"].iloc[-1])
