@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import ranges
 from .messages import CHANNEL, KIND, PAYLOAD, READER, READY, SENT, Channel, MessageKind
 
 __all__ = ["Search"]
@@ -31,10 +32,13 @@ class Search:
         self.model = model
         self.cfg = model.config.attention
         self.rng = model.rngs["search"]
-        n = model.org.n
-        # knowledge mail queued for its readers: one box per tick queued, each (reader, item, tick
-        # written, tick readable) arrays and the tick queued; this tick's queuings wait in ``_this_tick_rows``
-        self.mailboxes: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]] = []
+        n = self.n = model.org.n
+        # knowledge mail queued for its readers, one row per queuing in growable columns: key (tick
+        # queued * people + reader, ascending, so one binary search finds a reader's mail of one
+        # tick), item, tick written, tick readable; live rows are [_lo, _hi).  This tick's queuings
+        # wait in ``_this_tick_rows``.
+        self._columns = [np.empty(0, np.int64) for _ in range(4)]
+        self._lo = self._hi = 0
         self._this_tick_rows: list[np.ndarray] = []
         self._this_tick = -1
         self.minutes = np.zeros(n)  # reading time spent searching, per person
@@ -52,26 +56,39 @@ class Search:
         self._this_tick_rows.append(mail[:, [READER, PAYLOAD, SENT, READY]])
 
     def _close_tick(self, now: int) -> None:
-        """Box up the queuings of the last tick and drop the boxes older than every window."""
+        """File the queuings of the last tick and drop the mail queued before every window."""
         if self._this_tick_rows:
             rows = np.concatenate(self._this_tick_rows)
-            rows = rows[np.argsort(rows[:, 0], kind="stable")]  # by reader: a search slices its reader's part
-            self.mailboxes.append((rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3], self._this_tick))
+            rows = rows[np.argsort(rows[:, 0], kind="stable")]  # by reader, after every earlier tick's
+            self._append([self._this_tick * self.n + rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]])
         self._this_tick_rows, self._this_tick = [], now
-        self.mailboxes = [box for box in self.mailboxes if box[4] >= now - self.cfg.search_window_ticks]
+        keys = self._columns[0]
+        self._lo += int(np.searchsorted(keys[self._lo:self._hi], (now - self.cfg.search_window_ticks) * self.n))
+
+    def _append(self, values: list[np.ndarray]) -> None:
+        live, more = self._hi - self._lo, len(values[0])
+        if self._hi + more > len(self._columns[0]):  # move the live rows to the front, in a bigger store if need be
+            size = max(len(self._columns[0]), 2 * (live + more))
+            self._columns = [np.concatenate([c[self._lo:self._hi], np.empty(size - live, np.int64)]) for c in self._columns]
+            self._lo, self._hi = 0, live
+        for c, v in zip(self._columns, values):
+            c[self._hi:self._hi + more] = v
+        self._hi += more
 
     def _mailbox(self, person: int, since: int, now: int) -> np.ndarray:
         """Knowledge items in ``person``'s mailbox written since ``since`` and readable by ``now``."""
         if self._this_tick_rows and now != self._this_tick:
             self._close_tick(now)
-        found = []
-        for reader, item, sent, ready, _ in self.mailboxes:  # each sorted by reader
-            lo, hi = np.searchsorted(reader, [person, person + 1])
-            found.append(item[lo:hi][(sent[lo:hi] >= since) & (ready[lo:hi] <= now)])
+        keys, item, sent, ready = (c[self._lo:self._hi] for c in self._columns)
+        # mail queued before ``since`` was written before it too: only the window's ticks are looked up
+        first = np.arange(max(since, 0), now + 1) * self.n + person
+        start, end = np.searchsorted(keys, first), np.searchsorted(keys, first + 1)
+        at = ranges(start, end - start)
+        found = [item[at][(sent[at] >= since) & (ready[at] <= now)]]
         if self._this_tick_rows:
             rows = np.concatenate(self._this_tick_rows)
             found.append(rows[(rows[:, 0] == person) & (rows[:, 2] >= since) & (rows[:, 3] <= now), 1])
-        return np.concatenate(found) if found else np.empty(0, np.int64)
+        return np.concatenate(found)
 
     def find(self, person: int, items: np.ndarray, now: int) -> np.ndarray:
         """Search for ``items`` on both channels; returns the items found (the searcher learns them)."""
