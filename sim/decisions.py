@@ -165,9 +165,15 @@ def draw_decision(org: Organisation, kind: DecisionKind, inputs: int, scope_shar
             candidates = staff_by_dept[home]
         else:
             candidates = staff_by_dept[others[rng.integers(len(others))]]
-        candidates = [int(p) for p in candidates if p not in holders]
-        if not candidates and scope == "team":
-            candidates = [int(p) for p in staff_by_dept[home] if p not in holders]
-        if candidates:
-            holders.append(candidates[rng.integers(len(candidates))])
+        candidates = _without(candidates, holders)
+        if not len(candidates) and scope == "team":
+            candidates = _without(staff_by_dept[home], holders)
+        if len(candidates):
+            holders.append(int(candidates[rng.integers(len(candidates))]))
     return originator, holders, scope
+
+
+def _without(people: np.ndarray, holders: list[int]) -> np.ndarray:
+    """``people`` but the holders, in their order."""
+    people = np.asarray(people, np.int64)
+    return people[~np.isin(people, holders)]

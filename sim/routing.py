@@ -23,8 +23,11 @@ import numpy as np
 from .arrays import csr_rows
 from .messages import BY, CHANNEL, CLEARED, FRM, GATES, HOP, KIND, LEVEL, ORIGIN, PAYLOAD, READER, READY, SENT, TARGET, Level, new_rows
 from .organisation import Organisation, Role
+from .routing_kernels import next_holders, through_channels
 
 __all__ = ["Router"]
+
+BRIDGES = ("partner", "customer", "department", "upward")  # the kinds of bridge gatekeepers guard
 
 
 class Router:
@@ -72,13 +75,9 @@ class Router:
 
     def _through_channels(self, frm, target):
         org = self.org
-        direct = org.has_tie(frm, target) | (frm == target)
-        lv_f, lv_t = org.level[frm], org.level[target]
-        safe_lv = np.minimum(lv_f, lv_t)
-        is_above = (lv_f < lv_t) & (org.ancestors[safe_lv, target] == frm)
-        down = org.ancestors[np.minimum(lv_f + 1, org.ancestors.shape[0] - 1), target]
-        up = org.manager[frm]
-        return np.where(direct, target, np.where(is_above, down, up)).astype(np.int64)
+        out = np.empty(len(frm), np.int64)
+        through_channels(np.asarray(frm, np.int64), np.asarray(target, np.int64), org._edge_keys, org.n, org.level, org.ancestors, org.manager, out)
+        return out
 
     def _closest_contact(self, frm, target):
         """The holder's contact (ties, manager) nearest the target in the tree; reporting lines are
@@ -96,40 +95,18 @@ class Router:
         return np.where(best < 0, org.manager[frm], best).astype(np.int64)
 
     # ---------------------------------------------------------------- gates
-    def _gate_candidates(self, frm: np.ndarray, hop: np.ndarray) -> np.ndarray:
-        """Gatekeepers between ``frm`` and ``hop``, shape (3, m), -1 where none, in crossing order."""
-        org = self.org
-        ext = np.full(len(frm), -1, np.int64)
-        if org.partner_desk >= 0:
-            ext = np.where(self.is_partner[frm] != self.is_partner[hop], org.partner_desk, ext)
-        if org.customer_desk >= 0:
-            ext = np.where(self.is_customer[frm] != self.is_customer[hop], org.customer_desk, ext)
-        d_hop = org.department[hop]
-        crosses = (d_hop >= 0) & (org.department[frm] != d_hop)
-        dept = np.where(crosses, org.department_gate[np.maximum(d_hop, 0)], -1)
-        up = org.assistant[hop]
-        gates = np.stack([ext, dept, up]).astype(np.int64)
-        if self.removed:
-            for kind, row, desk in (("partner", 0, org.partner_desk), ("customer", 0, org.customer_desk), ("department", 1, None), ("upward", 2, None)):
-                if kind in self.removed:
-                    gates[row, (gates[row] == desk) if desk is not None else slice(None)] = -1
-        gates[(gates == frm) | (gates == hop)] = -1
-        return gates
-
     def next_holder(self, frm, hop, cleared, channel, now: int) -> np.ndarray:
-        """The next uncleared gate on this hop, else the hop itself."""
-        nxt = np.asarray(hop, np.int64).copy()
+        """The next uncleared gate on this hop, else the hop itself
+        (:func:`sim.routing_kernels.next_holders`)."""
+        hop = np.asarray(hop, np.int64)
         screened = np.asarray(self.screened)[channel]
         if len(frm) == 0 or not self.gates_active(now) or not screened.any():
-            return nxt
-        gates = self._gate_candidates(frm, hop)
-        gates[:, ~screened] = -1
-        valid = gates >= 0
-        order = np.cumsum(valid, axis=0)
-        pick = valid & (order == np.asarray(cleared)[None, :] + 1)
-        has_gate = pick.any(axis=0)
-        nxt[has_gate] = gates[pick.argmax(axis=0)[has_gate], np.flatnonzero(has_gate)]
-        return nxt
+            return hop.copy()
+        org, out = self.org, np.empty(len(hop), np.int64)
+        removed = np.array([kind in self.removed for kind in BRIDGES])
+        next_holders(np.asarray(frm, np.int64), hop, np.asarray(cleared, np.int64), screened, self.is_partner, self.is_customer,
+                     org.partner_desk, org.customer_desk, org.department, org.department_gate, org.assistant, removed, out)
+        return out
 
     # ---------------------------------------------------------------- writing and forwarding
     def address(self, sender, target, kind: int, payload, now: int, channel: int, via: int = -1) -> np.ndarray:
