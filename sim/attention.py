@@ -40,9 +40,9 @@ import numpy as np
 
 from numba.typed import List
 
-from .arrays import count_pairs, runs, unique_ints
+from .arrays import count_pairs, unique_ints
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
-from .reading_kernels import add_background, expire_background, plan_reads, read_cut_background, take_rows
+from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, take_rows
 
 __all__ = ["Attention", "Read"]
 
@@ -131,17 +131,6 @@ class Attention:
     def _cell_keys(self, rows: np.ndarray) -> np.ndarray:
         return rows[:, READER] * LEVELS + rows[:, LEVEL]
 
-    def _unread_mask(self, s: int) -> np.ndarray:
-        """Which rows of chunk ``s`` are still unread (the tail of each (reader, level) run)."""
-        keys = self.chunk_keys[s]
-        # the keys are sorted: each (reader, level) run starts where the key changes (one pass,
-        # where two searchsorted calls of every key cost O(rows log rows))
-        run_starts, run_lengths = runs(keys)
-        pos = np.arange(len(keys)) - np.repeat(run_starts, run_lengths)
-        length = np.repeat(run_lengths, run_lengths)
-        unread = self.unread[keys // LEVELS, keys % LEVELS, s]
-        return pos >= length - unread
-
     def _expire(self, now: int) -> None:
         for c, ttl in enumerate(self.ttl):
             if ttl > now:
@@ -152,16 +141,11 @@ class Attention:
             rows = self.chunk_rows[s]
             if rows is None or len(rows) == 0:
                 continue
-            gone = self._unread_mask(s) & (rows[:, CHANNEL] == c)
-            if not gone.any():
-                continue
-            lost = np.bincount(self.chunk_keys[s][gone], minlength=self.n * LEVELS).reshape(self.n, LEVELS)
-            self.unread[:, :, s] -= lost.astype(np.int32)
-            self.level_queued -= lost
-            self.tracked_queued -= _add_up(lost, 1)
-            self.expired[c] += int(gone.sum())
-            keep = ~gone
-            self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
+            keep = np.ones(len(rows), bool)
+            gone = expire_rows(self.chunk_keys[s], np.ascontiguousarray(rows[:, CHANNEL]), c, s, LEVELS, self.unread, self.level_queued, self.tracked_queued, keep)
+            if gone:
+                self.expired[c] += gone
+                self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
 
     def _pack(self, now: int) -> None:
         """This tick's readable arrivals become the chunk of slot ``now % slots``."""
@@ -181,10 +165,7 @@ class Attention:
         order = np.argsort(keys * (1 << 20) + self.rng.integers(0, 1 << 20, len(rows)))  # by cell, at random within
         rows, keys = rows[order], keys[order]
         self.chunk_rows[s], self.chunk_keys[s] = rows, keys
-        counts = np.bincount(keys, minlength=self.n * LEVELS).reshape(self.n, LEVELS)
-        self.unread[:, :, s] = counts
-        self.level_queued += counts
-        self.tracked_queued += _add_up(counts, 1)
+        count_arrivals(keys, s, LEVELS, self.unread, self.level_queued, self.tracked_queued)
 
     # ------------------------------------------------------------------ reading
     def _read(self, now: int, budget: np.ndarray) -> Read:

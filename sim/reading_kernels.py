@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["plan_reads", "take_rows", "add_background", "expire_background", "read_cut_background"]
+__all__ = ["plan_reads", "take_rows", "add_background", "expire_background", "read_cut_background", "expire_rows", "count_arrivals"]
 
 
 @njit(cache=True)
@@ -168,3 +168,40 @@ def read_cut_background(cut, got, background, background_level, level_queued, pe
                 background_level[p, lv, c] -= g
                 background[p, lv, c, s] -= g
         level_queued[p, lv] -= take
+
+
+@njit(cache=True)
+def expire_rows(keys, channel_of_row, channel, slot, levels, unread, level_queued, tracked_queued, keep):
+    """Drop the unread tracked rows of one channel from a chunk (``keys`` sorted by (reader,
+    level); a run's unread rows are its tail): their counters go down and ``keep`` is set false for
+    them.  Returns how many were dropped."""
+    gone = 0
+    start = 0
+    while start < len(keys):
+        key = keys[start]
+        end = start
+        while end < len(keys) and keys[end] == key:
+            end += 1
+        p, lv = key // levels, key % levels
+        lost = 0
+        for i in range(end - unread[p, lv, slot], end):
+            if channel_of_row[i] == channel:
+                keep[i] = False
+                lost += 1
+        if lost:
+            unread[p, lv, slot] -= lost
+            level_queued[p, lv] -= lost
+            tracked_queued[p] -= lost
+            gone += lost
+        start = end
+    return gone
+
+
+@njit(cache=True)
+def count_arrivals(keys, slot, levels, unread, level_queued, tracked_queued):
+    """A new chunk's rows (``keys``: reader * levels + level) join the unread counters of ``slot``."""
+    for i in range(len(keys)):
+        p, lv = keys[i] // levels, keys[i] % levels
+        unread[p, lv, slot] += 1
+        level_queued[p, lv] += 1
+        tracked_queued[p] += 1
