@@ -40,7 +40,7 @@ import numpy as np
 
 from numba.typed import List
 
-from .arrays import count_pairs, unique_ints
+from .arrays import count_pairs, runs, unique_ints
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
 from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, take_rows
 
@@ -130,6 +130,16 @@ class Attention:
 
     def _cell_keys(self, rows: np.ndarray) -> np.ndarray:
         return rows[:, READER] * LEVELS + rows[:, LEVEL]
+
+    def _unread_mask(self, s: int) -> np.ndarray:
+        """Which rows of chunk ``s`` are still unread (the tail of each (reader, level) run); for
+        inspection and tests."""
+        keys = self.chunk_keys[s]
+        run_starts, run_lengths = runs(keys)
+        pos = np.arange(len(keys)) - np.repeat(run_starts, run_lengths)
+        length = np.repeat(run_lengths, run_lengths)
+        unread = self.unread[keys // LEVELS, keys % LEVELS, s]
+        return pos >= length - unread
 
     def _expire(self, now: int) -> None:
         for c, ttl in enumerate(self.ttl):

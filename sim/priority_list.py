@@ -17,6 +17,7 @@ was taken meanwhile is dropped when chosen (the holder sees it is no longer need
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 __all__ = ["PriorityLists"]
 
@@ -45,23 +46,12 @@ class PriorityLists:
         in the order they were added; their tasks leave the lists."""
         n, rng = self.n, self.rng
         waiting = np.bincount(self.holder, minlength=n)  # inputs on each person's list
-        active = np.arange(self.length)[None, :] < (self.length - waiting)[:, None]  # other tasks not set aside
-        others = np.where(active, self.other_work, -np.inf)
-        best_other = others.argmax(axis=1)
-        best_input = np.full(n, -np.inf)
-        np.maximum.at(best_input, self.holder, self.priority)
         highest = rng.random(n) < highest_first_share
-        tasks = active.sum(axis=1) + waiting
-        pick = (rng.random(n) * np.maximum(tasks, 1)).astype(np.int64)  # the random choice, when not the highest
-        fresh = rng.random(n)  # the priority of the next other task, if one is done
-        working = at_desk & (tasks > 0)
-        input_first = highest & (best_input > others[np.arange(n), best_other])
-        random_input = ~highest & (pick >= active.sum(axis=1))
-        does_input = working & (input_first | random_input)
-        does_other = working & ~does_input
-        slot = np.where(highest, best_other, np.minimum(pick, self.length - 1))
-        people = np.flatnonzero(does_other)
-        self.other_work[people, slot[people]] = fresh[people]
+        pick_draw, fresh = rng.random(n), rng.random(n)  # the random choice (when not the highest); the next other task's priority
+        active = np.empty(n, np.int64)  # other tasks not set aside
+        pick = np.empty(n, np.int64)
+        does_input = np.zeros(n, bool)
+        _do_one_task(self.other_work, waiting, self.holder, self.priority, highest, pick_draw, fresh, np.asarray(at_desk, bool), active, pick, does_input)
         if not does_input.any():
             return []
         done = np.zeros(len(self.holder), bool)
@@ -70,8 +60,39 @@ class PriorityLists:
             if highest[person]:
                 done[mine[np.argmax(self.priority[mine])]] = True
             else:
-                done[mine[pick[person] - int(active[person].sum())]] = True
+                done[mine[pick[person] - active[person]]] = True
         out = list(zip(self.holder[done].tolist(), self.decision[done].tolist()))
         keep = ~done
         self.holder, self.decision, self.priority = self.holder[keep], self.decision[keep], self.priority[keep]
         return out
+
+
+@njit(cache=True)
+def _do_one_task(other_work, waiting, holder, priority, highest, pick_draw, fresh, at_desk, active, pick, does_input):
+    """Everyone's choice of task this tick, one pass over the people: the other tasks not set aside
+    are the first ``length - waiting``; the highest-priority task (an input wins over the best other
+    task only when strictly higher), or the one at ``pick`` among the other tasks and then the
+    inputs.  A person doing other work gets a fresh task in its place (written into
+    ``other_work``); who does an input is marked in ``does_input``, and ``active`` and ``pick`` are
+    kept for choosing which."""
+    n, length = other_work.shape
+    best_input = np.full(n, -np.inf)
+    for i in range(len(holder)):
+        best_input[holder[i]] = max(best_input[holder[i]], priority[i])
+    for p in range(n):
+        a = min(max(length - waiting[p], 0), length)
+        best_other, best = 0, -np.inf
+        for j in range(a):
+            if other_work[p, j] > best:
+                best_other, best = j, other_work[p, j]
+        tasks = a + waiting[p]
+        active[p] = a
+        pick[p] = np.int64(pick_draw[p] * max(tasks, 1))
+        if not at_desk[p] or tasks == 0:
+            continue
+        if highest[p]:
+            does_input[p] = best_input[p] > best
+        else:
+            does_input[p] = pick[p] >= a
+        if not does_input[p]:
+            other_work[p, best_other if highest[p] else min(pick[p], length - 1)] = fresh[p]
