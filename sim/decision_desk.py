@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import unique_ints
-from .decisions import Decision, DecisionKind, choose_owner, draw_decision
+from .decisions import ORIGIN_ROLE, Decision, DecisionKind, choose_owner, draw_decision
 from .knowledge import ItemKind
 from .messages import DECISION_KINDS, HOP, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, MessageKind
 from .organisation import Role
@@ -37,6 +36,7 @@ class DecisionDesk:
             DecisionKind.INTERNAL_IMPROVEMENT: d.internal_improvements_per_1000_per_tick * staff / 1000,
         }
         staff = np.isin(org.role, (Role.EMPLOYEE, Role.MANAGER))
+        self.originators = {kind: org.members(ORIGIN_ROLE[kind]) for kind in DecisionKind}  # who can raise each kind
         self.staff_by_dept = [np.flatnonzero(staff & (org.department == dd)) for dd in range(len(org.department_names))]
         self.decisions: list[Decision] = []
         self.open: list[Decision] = []
@@ -57,7 +57,7 @@ class DecisionDesk:
         ownership = self.ownership or d.ownership
         for kind, rate in self.rates.items():
             for _ in range(self.rng.poisson(rate) if rate > 0 else 0):
-                originator, holders, scope = draw_decision(self.org, kind, d.inputs_per_decision, d.scope_shares, self.rng, self.staff_by_dept, self._team_members)
+                originator, holders, scope = draw_decision(self.org, kind, d.inputs_per_decision, d.scope_shares, self.rng, self.staff_by_dept, self._team_members, self.originators[kind])
                 owner = choose_owner(self.org, originator, holders, ownership)
                 dec = Decision(len(self.decisions), kind, originator, owner, holders, now, scope=scope)
                 dec.relevant = self._relevant_items(dec, now)
@@ -67,8 +67,8 @@ class DecisionDesk:
                 self.decisions.append(dec)
                 self.open.append(dec)
                 keys = dec.id * self.org.n + np.array([owner, *holders], np.int64)
-                # = np.union1d(participant_keys, keys), as a merge of two sorted runs (see unique_ints)
-                self.participant_keys = unique_ints(np.concatenate([self.participant_keys, np.sort(keys)]), sorted_runs=True)
+                # = np.union1d(participant_keys, keys): the newest decision's keys sort after all others
+                self.participant_keys = np.concatenate([self.participant_keys, np.unique(keys)])
                 dec.last_request = now
                 if originator == owner:
                     m.people[owner].become_aware(dec, now)

@@ -140,13 +140,15 @@ SCOPES = ("team", "department", "cross")
 
 
 def draw_decision(org: Organisation, kind: DecisionKind, inputs: int, scope_shares: dict, rng: np.random.Generator,
-                  staff_by_dept: list[np.ndarray], team_members) -> tuple[int, list[int], str]:
+                  staff_by_dept: list[np.ndarray], team_members, pool: np.ndarray | None = None) -> tuple[int, list[int], str]:
     """Draw an originator, the holders of the inputs a decision needs and its scope.
 
     The anchor is the originator, or an external originator's internal contact (who holds the first
     input).  The other inputs come from the anchor's team, its department, or (``cross``) one from
-    the department and the rest from other departments."""
-    pool = org.members(ORIGIN_ROLE[kind])
+    the department and the rest from other departments.  ``pool``: the people of the kind's
+    originating role (:data:`ORIGIN_ROLE`), when the caller keeps them."""
+    if pool is None:
+        pool = org.members(ORIGIN_ROLE[kind])
     originator = int(pool[rng.integers(len(pool))])
     holders = [originator]
     anchor = originator
