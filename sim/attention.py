@@ -18,9 +18,10 @@ counts per channel, level, arrival hour and person, and competes for the same bu
 level and hour hold both kinds, which ones are read is a hypergeometric draw.
 
 Storage: one *chunk* per arrival hour in a ring as long as the longest time-to-live.  A chunk holds
-that hour's entries as rows sorted by (reader, level), in random order within; ``unread[level,
-slot, person]`` counts the unread tail of each (reader, level) run, so reading advances a pointer
-and no row moves.  Nothing is a Python object per message.
+that hour's entries as int32 rows (60 bytes an entry with its key, half of int64) sorted by (reader,
+level), in random order within; ``unread[person, level, slot]`` counts the unread tail of each
+(reader, level) run, so reading advances a pointer and no row moves.  Nothing is a Python object
+per message.
 
 >>> import numpy as np
 >>> from sim.messages import new_rows, READER, READY, LEVEL
@@ -46,6 +47,7 @@ from .reading_kernels import add_background, count_arrivals, expire_background, 
 
 __all__ = ["Attention", "Read"]
 
+INT32_MAX = np.iinfo(np.int32).max  # queued rows are stored in 32 bits (half the memory); rows read come out as int64
 MAX_RING_CELLS = 400_000_000  # levels x ring slots x people: about 1.6 GB of counters at most
 
 
@@ -174,7 +176,9 @@ class Attention:
         keys = self._cell_keys(rows)
         order = np.argsort(keys * (1 << 20) + self.rng.integers(0, 1 << 20, len(rows)))  # by cell, at random within
         rows, keys = rows[order], keys[order]
-        self.chunk_rows[s], self.chunk_keys[s] = rows, keys
+        if rows.max() > INT32_MAX or rows.min() < -INT32_MAX:
+            raise OverflowError("an entry holds a value beyond 32 bits (people, ticks and items are limited to 2**31)")
+        self.chunk_rows[s], self.chunk_keys[s] = rows.astype(np.int32), keys.astype(np.int32)
         count_arrivals(keys, s, LEVELS, self.unread, self.level_queued, self.tracked_queued)
 
     # ------------------------------------------------------------------ reading
