@@ -325,7 +325,8 @@ class Awareness:
         internal = org.department >= 0
         possible = np.where(internal, goal_pairs + dept_pairs[np.maximum(org.department, 0)], 0) - kb.relevant_known
         with np.errstate(invalid="ignore", divide="ignore"):
-            what = np.where((possible > 0) & (self.what_holder | ~self.what_sampled), self.what_true / possible, np.nan)
+            measured = (possible > 0) & self.what_holder if self.what_sampled else possible > 0
+            what = np.where(measured, self.what_true / possible, np.nan)
             if self.everyone:
                 within = np.where(self.whom_within_total > 0, 1.0, np.nan)
                 across = np.where(self.whom_across_total > 0, 1.0, np.nan)

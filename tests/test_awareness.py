@@ -256,3 +256,5 @@ def test_a_panel_of_who_knows_what_changes_no_behaviour():
     what = [c for c in a["timeseries"].columns if c.startswith("awareness_what")]
     pd.testing.assert_frame_equal(a["timeseries"].drop(columns=what), b["timeseries"].drop(columns=what))
     assert np.isfinite(b["timeseries"]["awareness_what_staff"].iloc[-1])
+    what = panel.awareness.per_person()["what"]
+    assert np.isnan(what[~holders]).all() and np.isfinite(what[holders]).any()  # the readings are the panel's means
