@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import ranges
-from .messages import CHANNEL, KIND, PAYLOAD, READER, READY, SENT, Channel, MessageKind
+from .messages import CHANNEL, COLUMNS, KIND, PAYLOAD, READER, READY, SENT, Channel, MessageKind
 
 __all__ = ["Search"]
 
@@ -47,18 +47,22 @@ class Search:
 
     def note_queued(self, rows: np.ndarray, now: int) -> None:
         """Entries queued for their readers (:meth:`sim.attention.Attention.add`, every hop of an
-        addressed mail included): the knowledge mail among them lands in the readers' mailboxes."""
-        mail = rows[(rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)]
-        if len(mail) == 0:
-            return
+        addressed mail included): the knowledge mail among them lands in the readers' mailboxes
+        (picked out once a tick, when the tick's queuings are filed)."""
         if now != self._this_tick:
             self._close_tick(now)
-        self._this_tick_rows.append(mail[:, [READER, PAYLOAD, SENT, READY]])
+        self._this_tick_rows.append(rows)
+
+    def _this_tick_mail(self) -> np.ndarray:
+        """The knowledge mail queued this tick so far: rows of (reader, item, tick written, tick readable)."""
+        rows = np.concatenate(self._this_tick_rows) if self._this_tick_rows else np.empty((0, len(COLUMNS)), np.int64)
+        mail = rows[(rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)]
+        return mail[:, [READER, PAYLOAD, SENT, READY]]
 
     def _close_tick(self, now: int) -> None:
         """File the queuings of the last tick and drop the mail queued before every window."""
-        if self._this_tick_rows:
-            rows = np.concatenate(self._this_tick_rows)
+        rows = self._this_tick_mail()
+        if len(rows):
             rows = rows[np.argsort(rows[:, 0], kind="stable")]  # by reader, after every earlier tick's
             self._append([self._this_tick * self.n + rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]])
         self._this_tick_rows, self._this_tick = [], now
@@ -68,8 +72,11 @@ class Search:
     def _append(self, values: list[np.ndarray]) -> None:
         live, more = self._hi - self._lo, len(values[0])
         if self._hi + more > len(self._columns[0]):  # move the live rows to the front, in a bigger store if need be
-            size = max(len(self._columns[0]), 2 * (live + more))
-            self._columns = [np.concatenate([c[self._lo:self._hi], np.empty(size - live, np.int64)]) for c in self._columns]
+            if 2 * (live + more) > len(self._columns[0]):
+                self._columns = [np.concatenate([c[self._lo:self._hi], np.empty(live + 2 * more, np.int64)]) for c in self._columns]
+            else:
+                for c in self._columns:
+                    c[:live] = c[self._lo:self._hi]
             self._lo, self._hi = 0, live
         for c, v in zip(self._columns, values):
             c[self._hi:self._hi + more] = v
@@ -86,7 +93,7 @@ class Search:
         at = ranges(start, end - start)
         found = [item[at][(sent[at] >= since) & (ready[at] <= now)]]
         if self._this_tick_rows:
-            rows = np.concatenate(self._this_tick_rows)
+            rows = self._this_tick_mail()
             found.append(rows[(rows[:, 0] == person) & (rows[:, 2] >= since) & (rows[:, 3] <= now), 1])
         return np.concatenate(found)
 
