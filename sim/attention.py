@@ -78,6 +78,7 @@ class Attention:
         self.unread = np.zeros((n, LEVELS, self.slots), np.int32)  # tracked, per (person, level, arrival slot)
         self.background = np.zeros((n, LEVELS, self.channels, self.slots), np.int32) if background else None
         self.background_level = np.zeros((n, LEVELS, self.channels), np.int64)  # background totals over slots
+        self.background_arrived = np.zeros((self.channels, self.slots), np.int64)  # background that arrived in each slot, per channel
         self.chunk_rows: list[np.ndarray | None] = [None] * self.slots
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
         self.pending: list[np.ndarray] = []  # rows not yet readable (delivery delay)
@@ -114,7 +115,9 @@ class Attention:
             self.pending_count += np.bincount(rows[:, READER], minlength=self.n)
 
     def _add_background(self, now: int, counts: np.ndarray) -> None:
-        add_background(np.ascontiguousarray(counts, np.int64), now % self.slots, self.background, self.background_level, self.level_queued)
+        counts = np.ascontiguousarray(counts, np.int64)
+        add_background(counts, now % self.slots, self.background, self.background_level, self.level_queued)
+        self.background_arrived[:, now % self.slots] = counts.reshape(len(counts), -1).sum(axis=1)
 
     def in_transit(self) -> np.ndarray:
         """Entries written but not readable yet, per person."""
@@ -148,7 +151,7 @@ class Attention:
             if ttl > now:
                 continue
             s = (now - ttl) % self.slots
-            if self.background is not None:
+            if self.background is not None and self.background_arrived[c, s]:  # else that hour brought none
                 self.expired_background[c] += expire_background(c, s, self.background, self.background_level, self.level_queued)
             rows = self.chunk_rows[s]
             if rows is None or len(rows) == 0:

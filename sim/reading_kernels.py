@@ -67,10 +67,11 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
                 if fill:
                     if has_bg:
                         for c in range(channels):
-                            per_channel[c, p] += background_level[p, lv, c]
-                            background_level[p, lv, c] = 0
-                            for s in range(slots):
-                                background[p, lv, c, s] = 0
+                            if background_level[p, lv, c]:  # else every slot of it is empty already
+                                per_channel[c, p] += background_level[p, lv, c]
+                                background_level[p, lv, c] = 0
+                                for s in range(slots):
+                                    background[p, lv, c, s] = 0
                     level_queued[p, lv] = 0
                 for s in range(slots if any_tracked else 0):
                     k = unread[p, lv, s]
