@@ -53,6 +53,7 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
     write the cells (``w_at[level]``: where the level's go next) and clear what is read whole."""
     levels, slots, channels = unread.shape[1], unread.shape[2], background_level.shape[2]
     has_bg = background.shape[0] > 0
+    bg_here = np.zeros(channels, np.bool_)
     c_at = 0
     for i in range(len(readers)):
         p = readers[i]
@@ -83,19 +84,21 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
                         else:
                             w_at[lv + 1] += 1
             elif left > 0:  # the budget runs out here: newest hour first
+                for c in range(channels):  # the channels with background in this level (the others' slots are empty)
+                    bg_here[c] = has_bg and background_level[p, lv, c] > 0
                 for a in range(slots):
                     s = age_order[a]
                     tracked = unread[p, lv, s] if any_tracked else 0
                     total = tracked
-                    if has_bg:
-                        for c in range(channels):
+                    for c in range(channels):
+                        if bg_here[c]:
                             total += background[p, lv, c, s]
                     if total == 0:
                         continue
                     take = min(left, total)
                     if fill:
-                        if has_bg:
-                            for c in range(channels):
+                        for c in range(channels):
+                            if bg_here[c]:
                                 cut_bg[c_at, c] = background[p, lv, c, s]
                         cut[c_at, 0], cut[c_at, 1], cut[c_at, 2], cut[c_at, 3], cut[c_at, 4], cut[c_at, 5] = p, lv, a, s, tracked, take
                     c_at += 1
