@@ -107,7 +107,7 @@ class Traffic:
         self._sent.append(self._key(rows))
         passed_on = rows[:, BY] != rows[:, ORIGIN]
         if passed_on.any():
-            self.forwarded += count_pairs(rows[passed_on, CHANNEL], rows[passed_on, BY], *self.forwarded.shape)
+            np.add.at(self.forwarded, (rows[passed_on, CHANNEL], rows[passed_on, BY]), 1)
 
     def read(self, rows: np.ndarray) -> None:
         """Tracked copies read this tick."""

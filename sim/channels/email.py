@@ -48,7 +48,7 @@ class Mail:
 
     def _dispatch(self, rows: np.ndarray) -> None:
         self.attention.add(rows)
-        self.sent_by += np.bincount(rows[:, ORIGIN], minlength=self.org.n)
+        np.add.at(self.sent_by, rows[:, ORIGIN], 1)
         self.tick_sent += len(rows)
 
     def start_tick(self) -> None:
