@@ -52,7 +52,7 @@ class Adoption:
         return float(self.adopted[self.eligible].mean()) if self.eligible.any() else 0.0
 
     def step(self, now: int) -> None:
-        cfg, a = self.cfg, self.a
+        a = self.a
         if self.launch_at is None or now < self.launch_at:
             return
         if not self.live:
