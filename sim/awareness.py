@@ -56,15 +56,15 @@ organisation (company-wide spaces, items per 1,000 people), so 11,681 people hol
 after only 200 ticks and social_business at 100,000 people (scaled out, before the panel) ended
 500 ticks with 115 M and 82 M (3 GB of tables); hence ``awareness.max_beliefs_per_person`` (1,500
 of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to), at most
-2 x 1,500 beliefs a person, the first ones met kept.  It does not bind at the default size.  Keys fit int64 for up to
-about 2 million people and 2**21 items; beyond, the model refuses to start.
+2 x 1,500 beliefs a person, the first ones met kept.  It does not bind at the default size.  Keys
+fit int64 for up to about 2 million people and 2**21 items; beyond, the model refuses to start.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .arrays import csr_rows, runs
+from .arrays import csr_rows
 from .hash_set import HashSet
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
@@ -80,7 +80,7 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 
 class KeySet:
     """A set of int64 keys (a :class:`sim.hash_set.HashSet`) that remembers which keys are new
-    since the last :meth:`compact`, for the counters kept at compaction.
+    since the last :meth:`take_new`, for the counters behind the readings.
 
     With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; keys
     met once an owner holds ``cap`` are not kept (first come, first kept).
@@ -88,7 +88,7 @@ class KeySet:
     >>> s = KeySet(np.array([5, 1]))
     >>> s.add(np.array([3, 5, 3])); s.contains(np.array([3, 4, 5])).tolist()
     [True, False, True]
-    >>> s.compact().tolist(), s.keys.tolist()
+    >>> s.take_new().tolist(), s.keys.tolist()
     ([3], [1, 3, 5])
     >>> capped = KeySet(np.array([10, 11, 12, 20]), cap=2, owner_span=10, owners=3)  # owners 1 and 2
     >>> capped.keys.tolist(), capped.held.tolist()
@@ -101,10 +101,10 @@ class KeySet:
         self.cap, self.owner_span = int(cap), owner_span
         self.held = np.zeros(owners, np.int64)  # keys kept per owner
         self.table = HashSet()
-        self.new: list[np.ndarray] = []  # keys kept since the last compaction
+        self.new: list[np.ndarray] = []  # keys kept since the last take_new
         if keys is not None:
             self.add(np.asarray(keys, np.int64))
-            self.compact()
+            self.take_new()
 
     @property
     def keys(self) -> np.ndarray:
@@ -124,7 +124,7 @@ class KeySet:
     def contains(self, keys: np.ndarray) -> np.ndarray:
         return self.table.contains(np.asarray(keys, np.int64))
 
-    def compact(self) -> np.ndarray:
+    def take_new(self) -> np.ndarray:
         """The keys kept since the last call, each once (sorted)."""
         new = np.sort(np.concatenate(self.new)) if self.new else np.empty(0, np.int64)
         self.new = []
@@ -156,7 +156,7 @@ class Awareness:
         self.whom = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n, owners=n)
         if not self.everyone:
             self.whom.add(self._starting_pairs(model))
-            self._count_whom(self.whom.compact())
+            self._count_whom(self.whom.take_new())
         self.what_holder = self._what_panel(model.rngs["awareness panel"])
         self.what_sampled = bool((self.what_holder != self.believer).any())
         self.what = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n << ITEM_BITS, owners=n)
@@ -308,14 +308,15 @@ class Awareness:
         self.what_true += np.bincount(person[true], minlength=self.n)
         self.what_unconfirmed = keys[relevant & ~true]
 
-    def compact(self) -> None:
-        self._count_what(self.what.compact())
+    def update_counts(self) -> None:
+        """Bring the counters behind the readings up to date with the beliefs added since last time."""
+        self._count_what(self.what.take_new())
         if not self.everyone:
-            self._count_whom(self.whom.compact())
+            self._count_whom(self.whom.take_new())
 
     def per_person(self) -> dict[str, np.ndarray]:
         """Each person's accuracy now (NaN where a person has nothing to be right about)."""
-        self.compact()
+        self.update_counts()
         kb, org = self.model.knowledge, self.org
         k = kb.n_items
         knowers = kb.count[:k].sum(axis=1)

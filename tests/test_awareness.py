@@ -71,7 +71,7 @@ def test_reading_a_copy_shows_its_sender_and_writer_and_that_they_know_the_item(
     assert aw.aware(reader, [writer, relay]).all()
     assert aw.believes_knows(reader, writer, item) and aw.believes_knows(reader, relay, item)
     assert not aw.believes_knows(writer, reader, item)  # the writer learned nothing from the reader's read
-    aw.compact()
+    aw.update_counts()
     assert aw.aware(reader, [writer])[0] and aw.believes_knows(reader, writer, item)  # kept after merging
 
 
@@ -198,7 +198,7 @@ def test_the_stream_raises_who_knows_whom_over_the_same_organisation_on_email():
 def test_beliefs_per_person_stay_under_the_cap():
     model = sim.run(small("social_business", "ticks=100", "awareness.max_beliefs_per_person=20"), seed=1)
     aw = model.awareness
-    aw.compact()
+    aw.update_counts()
     for keys, span in ((aw.whom.keys, aw.n), (aw.what.keys, aw.what.owner_span)):
         assert np.bincount(keys // span).max() <= 20
 
