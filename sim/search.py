@@ -48,16 +48,17 @@ class Search:
     def note_queued(self, rows: np.ndarray, now: int) -> None:
         """Entries queued for their readers (:meth:`sim.attention.Attention.add`, every hop of an
         addressed mail included): the knowledge mail among them lands in the readers' mailboxes
-        (picked out once a tick, when the tick's queuings are filed)."""
+        (its columns picked out once a tick, when the tick's queuings are filed)."""
         if now != self._this_tick:
             self._close_tick(now)
-        self._this_tick_rows.append(rows)
+        mail = (rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)
+        if mail.any():
+            self._this_tick_rows.append(rows[mail] if not mail.all() else rows)
 
     def _this_tick_mail(self) -> np.ndarray:
         """The knowledge mail queued this tick so far: rows of (reader, item, tick written, tick readable)."""
         rows = np.concatenate(self._this_tick_rows) if self._this_tick_rows else np.empty((0, len(COLUMNS)), np.int64)
-        mail = rows[(rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)]
-        return mail[:, [READER, PAYLOAD, SENT, READY]]
+        return rows[:, [READER, PAYLOAD, SENT, READY]]
 
     def _close_tick(self, now: int) -> None:
         """File the queuings of the last tick and drop the mail queued before every window."""
