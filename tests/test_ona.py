@@ -139,3 +139,13 @@ def test_comparison_report_shows_who_talks_to_whom(tmp_path):
         # the pooled matrix's E-I lies between the replications' own values
         per_run = result.summary.query("scenario == @name and metric == 'e_i_index'")["value"]
         assert per_run.min() - 1e-9 <= e_i_overall(matrix) <= per_run.max() + 1e-9
+
+
+def test_the_ledgers_radix_sort_agrees_with_numpy():
+    """Keys of every width the ledger makes (a few bits up to 62), sizes 0 to 100,000, many repeats."""
+    from sim.ona import _radix_sort
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 5, 1000, 100_000):
+        for high in (1, 2, 2**11, 2**40, 2**62):
+            keys = rng.integers(0, high, size)
+            assert np.array_equal(_radix_sort(keys.copy()), np.sort(keys)), (size, high)
