@@ -1,6 +1,6 @@
 """Array idioms the channels and the model use everywhere: gathering rows of a CSR structure,
-ranking items first-come-first-served within groups, and the distinct values of an integer array.
-All are plain numpy, no Python loop.
+ranking items first-come-first-served within groups, the distinct values of an integer array, and
+a log of rows in growable columns.  All are plain numpy, no Python loop per element.
 
 >>> ranges(np.array([10, 3]), np.array([2, 3])).tolist()
 [10, 11, 3, 4, 5]
@@ -9,13 +9,16 @@ All are plain numpy, no Python loop.
 ([1, 3, 0, 2, 4], [0, 1, 0, 1, 2])
 >>> unique_ints(np.array([7, 5, 7, 1])).tolist()
 [1, 5, 7]
+>>> log = ColumnLog({"tick": np.int64, "who": np.int64}, capacity=2)
+>>> log.append({"tick": 3, "who": np.array([7, 8, 9])}); log.drop_front(1); log.view()["who"].tolist()
+[8, 9]
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ranges", "csr_rows", "runs", "fifo_rank", "unique_ints", "count_pairs"]
+__all__ = ["ranges", "csr_rows", "runs", "fifo_rank", "unique_ints", "count_pairs", "ColumnLog"]
 
 
 def ranges(start: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -69,3 +72,42 @@ def count_pairs(first: np.ndarray, second: np.ndarray, size_first: int, size_sec
     ``np.add.at(out, (first, second), 1)`` on zeros, with one bincount instead of numpy's slow
     unbuffered ``add.at``."""
     return np.bincount(first * size_second + second, minlength=size_first * size_second).reshape(size_first, size_second)
+
+
+class ColumnLog:
+    """Rows kept in growable columns, one array per named column: appending costs the rows appended
+    (the room doubles when full, instead of each append copying every earlier row), and rows can be
+    dropped from the front (a sliding window: the room they leave is reused)."""
+
+    def __init__(self, dtypes: dict, capacity: int = 1024):
+        self.columns = {name: np.empty(capacity, dtype) for name, dtype in dtypes.items()}
+        self.start = self.end = 0  # the live rows are [start, end)
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def view(self) -> dict[str, np.ndarray]:
+        """The live rows, one array per column (views: valid until the next append)."""
+        return {name: column[self.start : self.end] for name, column in self.columns.items()}
+
+    def append(self, values: dict) -> None:
+        """Append rows: one array per column, all of one length, or scalars repeated over it."""
+        m = int(np.broadcast(*values.values()).size)
+        live, room = len(self), len(next(iter(self.columns.values())))
+        if self.end + m > room:  # move the live rows to the front, into bigger columns if need be
+            size = max(room, 2 * (live + m))
+            for name, column in self.columns.items():
+                target = np.empty(size, column.dtype) if size > room else column
+                target[:live] = column[self.start : self.end]
+                self.columns[name] = target
+            self.start, self.end = 0, live
+        for name, column in self.columns.items():
+            column[self.end : self.end + m] = values[name]
+        self.end += m
+
+    def drop_front(self, count: int) -> None:
+        """Forget the ``count`` oldest live rows."""
+        self.start += min(count, len(self))
+
+    def clear(self) -> None:
+        self.start = self.end = 0

@@ -65,7 +65,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import csr_rows
-from .hash_set import HashSet
+from .hash_set import NO_CAP, UNCAPPED_SPAN, HashSet
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
 
@@ -96,8 +96,8 @@ class KeySet:
     """
 
     def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0):
-        if cap is None:  # one owner of every key (keys are below 2**62), never full
-            cap, owner_span, owners = np.iinfo(np.int64).max, 1 << 62, 1
+        if cap is None:
+            cap, owner_span, owners = NO_CAP, UNCAPPED_SPAN, 1
         self.cap, self.owner_span = int(cap), owner_span
         self.held = np.zeros(owners, np.int64)  # keys kept per owner
         self.table = HashSet()

@@ -19,9 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["HashSet"]
+__all__ = ["HashSet", "UNCAPPED_SPAN", "NO_CAP"]
 
 EMPTY = -1
+UNCAPPED_SPAN = 1 << 62  # an owner span that makes every key (all below 2**62) the one owner's
+NO_CAP = np.iinfo(np.int64).max
 
 
 @njit(cache=True, inline="always")
@@ -94,17 +96,12 @@ class HashSet:
 
     def add(self, keys: np.ndarray) -> int:
         """Insert ``keys`` (non-negative); returns how many were new."""
-        keys = np.ascontiguousarray(keys, np.int64)
-        if self.size + len(keys) > self.MAX_LOAD * len(self.table):
-            self._grow(self.size + len(keys))
-        added = _insert(self.table, keys)
-        self.size += added
-        return added
+        return len(self.add_capped(keys, UNCAPPED_SPAN, np.zeros(1, np.int64), NO_CAP))
 
     def add_capped(self, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
         """Insert ``keys`` (non-negative) while their owner (``key // owner_span``) holds fewer than
         ``cap``; ``held`` (int64, per owner) counts what each holds.  Returns the keys inserted, in
-        the order met."""
+        the order met.  (:data:`UNCAPPED_SPAN` and :data:`NO_CAP`: one owner of every key, no cap.)"""
         keys = np.ascontiguousarray(keys, np.int64)
         if self.size + len(keys) > self.MAX_LOAD * len(self.table):
             self._grow(self.size + len(keys))

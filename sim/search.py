@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import ranges
+from .arrays import ColumnLog, ranges
 from .messages import CHANNEL, COLUMNS, KIND, PAYLOAD, READER, READY, SENT, Channel, MessageKind
 
 __all__ = ["Search"]
@@ -33,12 +33,10 @@ class Search:
         self.cfg = model.config.attention
         self.rng = model.rngs["search"]
         n = self.n = model.org.n
-        # knowledge mail queued for its readers, one row per queuing in growable columns: key (tick
-        # queued * people + reader, ascending, so one binary search finds a reader's mail of one
-        # tick), item, tick written, tick readable; live rows are [_lo, _hi).  This tick's queuings
-        # wait in ``_this_tick_rows``.
-        self._columns = [np.empty(0, np.int64) for _ in range(4)]
-        self._lo = self._hi = 0
+        # knowledge mail queued for its readers, one row per queuing: key (tick queued * people +
+        # reader, ascending, so one binary search finds a reader's mail of one tick), item, tick
+        # written, tick readable.  This tick's queuings wait in ``_this_tick_rows``.
+        self._mail = ColumnLog({"key": np.int64, "item": np.int64, "sent": np.int64, "ready": np.int64})
         self._this_tick_rows: list[np.ndarray] = []
         self._this_tick = -1
         self.minutes = np.zeros(n)  # reading time spent searching, per person
@@ -53,7 +51,7 @@ class Search:
             self._close_tick(now)
         mail = (rows[:, CHANNEL] == Channel.EMAIL) & (rows[:, KIND] == MessageKind.KNOWLEDGE)
         if mail.any():
-            self._this_tick_rows.append(rows[mail] if not mail.all() else rows)
+            self._this_tick_rows.append(rows[mail])
 
     def _this_tick_mail(self) -> np.ndarray:
         """The knowledge mail queued this tick so far: rows of (reader, item, tick written, tick readable)."""
@@ -65,29 +63,15 @@ class Search:
         rows = self._this_tick_mail()
         if len(rows):
             rows = rows[np.argsort(rows[:, 0], kind="stable")]  # by reader, after every earlier tick's
-            self._append([self._this_tick * self.n + rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]])
+            self._mail.append({"key": self._this_tick * self.n + rows[:, 0], "item": rows[:, 1], "sent": rows[:, 2], "ready": rows[:, 3]})
         self._this_tick_rows, self._this_tick = [], now
-        keys = self._columns[0]
-        self._lo += int(np.searchsorted(keys[self._lo:self._hi], (now - self.cfg.search_window_ticks) * self.n))
-
-    def _append(self, values: list[np.ndarray]) -> None:
-        live, more = self._hi - self._lo, len(values[0])
-        if self._hi + more > len(self._columns[0]):  # move the live rows to the front, in a bigger store if need be
-            if 2 * (live + more) > len(self._columns[0]):
-                self._columns = [np.concatenate([c[self._lo:self._hi], np.empty(live + 2 * more, np.int64)]) for c in self._columns]
-            else:
-                for c in self._columns:
-                    c[:live] = c[self._lo:self._hi]
-            self._lo, self._hi = 0, live
-        for c, v in zip(self._columns, values):
-            c[self._hi:self._hi + more] = v
-        self._hi += more
+        self._mail.drop_front(int(np.searchsorted(self._mail.view()["key"], (now - self.cfg.search_window_ticks) * self.n)))
 
     def _mailbox(self, person: int, since: int, now: int) -> np.ndarray:
         """Knowledge items in ``person``'s mailbox written since ``since`` and readable by ``now``."""
         if self._this_tick_rows and now != self._this_tick:
             self._close_tick(now)
-        keys, item, sent, ready = (c[self._lo:self._hi] for c in self._columns)
+        keys, item, sent, ready = self._mail.view().values()
         # mail queued before ``since`` was written before it too: only the window's ticks are looked up
         first = np.arange(max(since, 0), now + 1) * self.n + person
         start, end = np.searchsorted(keys, first), np.searchsorted(keys, first + 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..arrays import csr_rows, unique_ints
+from ..arrays import ColumnLog, csr_rows, unique_ints
 from ..messages import Channel, audience_rows
 
 __all__ = ["Stream", "feed_look_share"]
@@ -33,8 +33,7 @@ class Stream:
     def __init__(self, org, cfg, groups, router, attention, rng: np.random.Generator, boss: np.ndarray):
         self.org, self.cfg, self.groups, self.router, self.attention, self.rng = org, cfg, groups, router, attention, rng
         self.boss = boss  # whose copies a reader reads with addressed messages (their manager, or -1)
-        self._post_columns = {k: np.empty(1024, t) for k, t in self.POST_FIELDS.items()}  # room to grow
-        self._post_count = 0
+        self._posts = ColumnLog(self.POST_FIELDS)  # a post costs O(1), not a copy of all posts
         self.posted_by = np.zeros(org.n, np.int64)
         self.last_post = np.full(org.n, -(10**9), np.int64)  # tick each person last posted (managers' example)
         self.tick_posts = 0
@@ -45,25 +44,12 @@ class Stream:
     def posts(self) -> dict[str, np.ndarray]:
         """Every post so far, in the order written (so by tick): one array per field of
         :attr:`POST_FIELDS` (views; they stay valid until the next post)."""
-        return {k: v[: self._post_count] for k, v in self._post_columns.items()}
+        return self._posts.view()
 
     @posts.setter
     def posts(self, columns: dict[str, np.ndarray]) -> None:
-        self._post_count = 0
-        self._append_posts(columns)
-
-    def _append_posts(self, columns: dict[str, np.ndarray]) -> None:
-        """Append posts, doubling the room when full: a post costs O(1), not a copy of all posts."""
-        m, end = len(columns["author"]), self._post_count
-        if end + m > len(self._post_columns["author"]):
-            room = max(2 * len(self._post_columns["author"]), end + m)
-            for k, v in self._post_columns.items():
-                grown = np.empty(room, v.dtype)
-                grown[:end] = v[:end]
-                self._post_columns[k] = grown
-        for k, v in self._post_columns.items():
-            v[end : end + m] = columns[k]
-        self._post_count = end + m
+        self._posts.clear()
+        self._posts.append(columns)
 
     def posts_since(self, tick: int) -> dict[str, np.ndarray]:
         """The posts written at ``tick`` or later (posts are kept in the order written)."""
@@ -102,7 +88,7 @@ class Stream:
         m = len(author)
         if m == 0:
             return 0
-        self._append_posts({"space": space, "author": author, "tick": now, "kind": kind, "payload": payload})
+        self._posts.append({"space": space, "author": author, "tick": now, "kind": kind, "payload": payload})
         np.add.at(self.posted_by, author, 1)
         self.last_post[author] = now
         self.tick_posts += m
