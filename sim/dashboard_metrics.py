@@ -109,7 +109,7 @@ def pane_figures(model) -> dict[str, float]:
 
 
 def goal_t90_hours(model) -> tuple[float, int, int]:
-    """Hours until nine in ten of the staff know a new goal: Kaplan-Meier median over the goals born
+    """Hours until nine in ten of the staff a new goal concerns know it: Kaplan-Meier median over the goals born
     so far (goals not there yet count as still waiting); with the number of goals and how many got there."""
     kb = model.knowledge
     goals = np.flatnonzero(kb.kind == ItemKind.GOAL)

@@ -121,14 +121,16 @@ class DecisionDesk:
         return max(counts, key=lambda s: (counts[s], -size[s], -s))
 
     def _relevant_items(self, dec: Decision, now: int) -> np.ndarray:
-        """The knowledge the decision needs (``decisions.relevant_items_per_kind``): the latest goals,
-        the latest process know-how of each holder's department, and for customer issues and market
-        opportunities the latest market signals that concern the anchor's department."""
+        """The knowledge the decision needs (``decisions.relevant_items_per_kind``): the latest goals
+        that concern a holder (the whole organisation's and their departments'), the latest process
+        know-how of each holder's department, and for customer issues and market opportunities the
+        latest market signals that concern the anchor's department."""
         kb, k, org = self.model.knowledge, self.cfg.relevant_items_per_kind, self.org
         if k == 0:
             return np.empty(0, np.int64)
-        parts = [kb.latest(ItemKind.GOAL, now, k)]
-        for d in sorted({int(org.department[h]) for h in dec.holders if org.department[h] >= 0}):
+        departments = sorted({int(org.department[h]) for h in dec.holders if org.department[h] >= 0})
+        parts = [kb.latest(ItemKind.GOAL, now, k, home=[-1, *departments])]
+        for d in departments:
             parts.append(kb.latest(ItemKind.PROCESS, now, k, home=d))
         if dec.kind != DecisionKind.INTERNAL_IMPROVEMENT:
             anchor = dec.originator if org.department[dec.originator] >= 0 else int(org.manager[dec.originator])

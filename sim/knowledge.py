@@ -1,12 +1,15 @@
 """Knowledge items: who knows what, and how fast each item spread.
 
 Items are born at an origin (market signals at customers and partners, goals at executives,
-process know-how at staff) and spread when people pass them on.  ``known`` is a person x item
+process know-how at staff) and spread when people pass them on.  An item *concerns* part of the
+staff (:meth:`KnowledgeBook.relevant`): a goal, the staff its executive leads (all staff for the
+head of the organisation, the department for a department head); process know-how, its department;
+a market signal, the department of the external's internal contact.  ``known`` is a person x item
 boolean matrix (stored item by item, so that room for new items is added at the end of the array
 and costs no memory until people learn them); coverage per group is counted as people learn, so the
-per-tick readings never scan the matrix.  ``t50``/``t90`` are ticks from an item's birth until half / nine in ten of the internal
-staff (employees, managers, executives, gatekeepers) know it; ``t_first`` until anyone besides the
-origin does (the delivery time of the origin's first message).
+per-tick readings never scan the matrix.  ``t50``/``t90`` are ticks from an item's birth until half /
+nine in ten of the staff it concerns know it; ``t_first`` until anyone besides the origin does (the
+delivery time of the origin's first message).
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ class KnowledgeBook:
         self.kind = np.empty(0, np.int8)
         self.origin = np.empty(0, np.int32)
         self.born = np.empty(0, np.int32)
-        self.home = np.empty(0, np.int32)  # department an item is relevant to; -1: all staff (goals)
+        self.home = np.empty(0, np.int32)  # department an item concerns; -1: all staff (the head's goals)
+        self.staff_of = np.bincount(org.department[self.internal], minlength=len(org.department_names))  # internal staff per department
         self._known_by_item = np.zeros((capacity, org.n), bool)
         self.count = np.zeros((capacity, self.n_groups), np.int64)
+        self.concerned_count = np.zeros(capacity, np.int64)  # knowers among the staff an item concerns
         self.known_by_kind = np.zeros((len(ItemKind), self.n_groups), np.int64)  # sum of counts per kind
         self.items_by_kind = np.zeros(len(ItemKind), np.int64)
         self.relevant_known = np.zeros(org.n, np.int64)  # items each person knows that concern them (awareness)
@@ -73,6 +78,7 @@ class KnowledgeBook:
         grown[:cap] = self._known_by_item
         self._known_by_item = grown
         self.count = np.pad(self.count, ((0, new - cap), (0, 0)))
+        self.concerned_count = np.pad(self.concerned_count, (0, new - cap))
         self.t_first = np.pad(self.t_first, (0, new - cap), constant_values=-1)
         self.t50 = np.pad(self.t50, (0, new - cap), constant_values=-1)
         self.t90 = np.pad(self.t90, (0, new - cap), constant_values=-1)
@@ -98,28 +104,35 @@ class KnowledgeBook:
         return origins, ids
 
     def home_department(self, kinds: np.ndarray, origins: np.ndarray) -> np.ndarray:
-        """Whom an item concerns (assumption): a goal, all staff (-1); process know-how, the origin's
-        department; a market signal, the department of the external's internal contact (sales for
-        resellers, support for customers)."""
+        """Whom an item concerns (assumption): a goal, the staff its executive leads: all staff (-1)
+        for the head of the organisation, the department for a department head (so a bigger
+        organisation has more goals, as it has more executives, without each person's share of them
+        growing); process know-how, the origin's department; a market signal, the department of the
+        external's internal contact (sales for resellers, support for customers)."""
         org = self.org
         home = org.department[origins].astype(np.int32)
         market = kinds == ItemKind.MARKET
         home[market] = org.department[org.manager[origins[market]]]
-        home[kinds == ItemKind.GOAL] = -1
+        home[(kinds == ItemKind.GOAL) & (org.manager[origins] < 0)] = -1
         return home
 
+    def concerned_staff(self, items: np.ndarray) -> np.ndarray:
+        """How many internal staff each item concerns."""
+        home = self.home[items]
+        return np.where(home < 0, self.n_internal, self.staff_of[np.maximum(home, 0)])
+
     def relevant(self, person: np.ndarray, item: np.ndarray) -> np.ndarray:
-        """Whether each item concerns each person (pairs): goals concern all internal staff, the
-        rest the people of their home department."""
+        """Whether each item concerns each person (pairs): an item of the whole organisation (the
+        head's goals) all internal staff, the rest the staff of their home department."""
         home = self.home[item]
         return self.internal[person] & ((home < 0) | (home == self.org.department[person]))
 
     def latest(self, kind: ItemKind, before: int, count: int, home: int | None = None) -> np.ndarray:
-        """The ``count`` most recent items of ``kind`` born before tick ``before`` (of ``home``
-        department when given): what is current when a decision arises."""
+        """The ``count`` most recent items of ``kind`` born before tick ``before`` (of the ``home``
+        department, or of any of several, when given): what is current when a decision arises."""
         pick = (self.kind == kind) & (self.born < before)
         if home is not None:
-            pick &= self.home == home
+            pick &= np.isin(self.home, home)
         return np.flatnonzero(pick)[-count:] if count > 0 else np.empty(0, np.int64)
 
     def learn(self, person: np.ndarray, item: np.ndarray, now: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,15 +148,16 @@ class KnowledgeBook:
         groups = self.org.group[person]
         np.add.at(self.count, (item, groups), 1)
         np.add.at(self.known_by_kind, (self.kind[item], groups), 1)
-        self.relevant_known += np.bincount(person[self.relevant(person, item)], minlength=self.org.n)
+        concerned = self.relevant(person, item)
+        self.relevant_known += np.bincount(person[concerned], minlength=self.org.n)
+        np.add.at(self.concerned_count, item[concerned], 1)
         self._thresholds(unique_ints(item), now)
         return person, item
 
     def _thresholds(self, items: np.ndarray, now: int) -> None:
         reached = (self.count[items].sum(axis=1) >= 2) & (self.t_first[items] < 0)
         self.t_first[items[reached]] = now - self.born[items[reached]]
-        internal_known = self.count[items, Group.EMPLOYEES] + self.count[items, Group.MANAGERS]
-        share = internal_known / max(self.n_internal, 1)
+        share = self.concerned_count[items] / np.maximum(self.concerned_staff(items), 1)
         for t, level in ((self.t50, 0.5), (self.t90, 0.9)):
             hit = (share >= level) & (t[items] < 0)
             t[items[hit]] = now - self.born[items[hit]]

@@ -90,9 +90,9 @@ def headline_sentences(stats: pd.DataFrame, order: list[str]) -> list[str]:
     base, lines = order[0], []
     wording = {
         "decision_latency_mean": ("decisions are, on average,", "faster", "slower"),
-        "process_t50_median": ("process know-how reaches half the staff", "faster", "slower"),
-        "goal_t50_median": ("goals reach half the staff", "faster", "slower"),
-        "market_t50_median": ("market signals reach half the staff", "faster", "slower"),
+        "process_t50_median": ("process know-how reaches half the staff it concerns", "faster", "slower"),
+        "goal_t50_median": ("goals reach half the staff they concern", "faster", "slower"),
+        "market_t50_median": ("market signals reach half the staff they concern", "faster", "slower"),
         "reading_hours_per_week": ("people spend on reading", "less time", "more time"),
     }
     for name in order[1:]:

@@ -120,10 +120,12 @@ def knowledge_table(model) -> pd.DataFrame:
         "origin": kb.origin.astype(np.int64),
         "origin_role": pd.array([Role(r).name.lower() for r in org.role[kb.origin]], dtype="string"),
         "born_tick": kb.born.astype(np.int64),
+        "concerns": pd.array([org.department_names[h] if h >= 0 else "all staff" for h in kb.home[:k]], dtype="string"),
         "t_first_ticks": _ticks_or_null(kb.t_first[:k]),
         "t50_ticks": _ticks_or_null(kb.t50[:k]),
         "t90_ticks": _ticks_or_null(kb.t90[:k]),
     })
+    df["coverage_concerned"] = kb.concerned_count[:k] / np.maximum(kb.concerned_staff(np.arange(k)), 1)
     for g, name in enumerate(GROUP_NAMES):
         df[f"coverage_{name}"] = cov[:, g] if k else np.empty(0)
     return df

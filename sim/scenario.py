@@ -356,13 +356,20 @@ class Knowledge(_Section):
     brings one about every 2,000 working hours, a year (assumption)."""
     goals_per_1000_per_tick: Rate = 0.03
     """Management goals born per tick per 1,000 internal staff, at an executive: about one a week in a
-    1,000-person organisation (assumption)."""
+    1,000-person organisation (assumption).  A goal concerns the staff its executive leads: all staff
+    for the head of the organisation, the department for a department head."""
     process_per_1000_per_tick: Rate = 0.15
     """Process know-how born per tick per 1,000 internal staff, at an employee: about 1.2 a working
     day per 1,000 people (assumption)."""
     share_propensity: Share = 0.5
     """Mean chance that someone who learns an item passes it on (times their activity weight, see
     ``[people]``), on either channel (assumption)."""
+    pass_on_unconcerned: Share = 0.0
+    """Factor on the propensity for an item that does not concern the person who learnt it (another
+    department's know-how or market signal): people pass on what concerns them and their circle, so
+    information spreads only so far (Wu, Huberman, Adamic & Tyler, Physica A 337:327, 2004: relevance
+    decays with organisational distance and an epidemic of forwarding stays below threshold; value an
+    assumption).  1: everyone passes on everything, and every item reaches everyone."""
     stream_share_propensity: Share | None = None
     """A different propensity for stream users; null, the default: the same as ``share_propensity``
     (one behaviour on both channels)."""

@@ -1,7 +1,11 @@
 """Passing knowledge on: who shares, with which audience, over which channel.  One rule for both.
 
 Whoever learns an item passes it on with chance ``share_propensity`` times their activity weight
-(participation inequality, ``[people]``); the origin of an item always does.  The audience is drawn
+(participation inequality, ``[people]``), times ``pass_on_unconcerned`` when the item does not
+concern them (another department's know-how, market signal or goal: Wu et al. 2004 found that
+relevance falls with organisational distance, so information spreads only so far instead of
+reaching everyone, which would make each person's traffic grow with the organisation); the origin
+of an item always passes it on.  The audience is drawn
 from ``knowledge.audience`` (``stream_audience`` for stream users when a scenario sets it): named ties
 (addressed: routed and screened), the team, the department, a community, or the company (lists or
 spaces); a list or space bigger than ``knowledge.moderate_audiences_above`` takes a share only with
@@ -92,6 +96,12 @@ class Sharing:
         """Stream users who post; a read-only origin passes its item on by mail."""
         return self.model.stream_users() & self.writes_in_spaces(slice(None))
 
+    def concerns(self, person: np.ndarray, item: np.ndarray) -> np.ndarray:
+        """Whether each item concerns the person who learnt it: the items of their department and
+        goals for staff (:meth:`sim.knowledge.KnowledgeBook.relevant`), market signals for partners and customers."""
+        kb = self.model.knowledge
+        return kb.relevant(person, item) | (~self.internal[person] & (kb.kind[item] == ItemKind.MARKET))
+
     def share(self, person: np.ndarray, item: np.ndarray, now: int, always: bool = False, bump: bool = False) -> None:
         if len(person) == 0:
             return
@@ -99,6 +109,7 @@ class Sharing:
         on_stream = self.posters()[person]
         if not always:
             p = np.where(on_stream, self.propensity[1], self.propensity[0]) * self.weight[person]
+            p = np.where(self.concerns(person, item), p, p * self.cfg.pass_on_unconcerned)
             go = self.rng.random(len(person)) < np.minimum(p, 1.0)
             person, item, on_stream = person[go], item[go], on_stream[go]
         if len(person) == 0:

@@ -88,7 +88,8 @@ def test_common_random_numbers_make_identical_scenarios_differ_by_exactly_zero(t
     exp = run_experiment([a, b], 3, tmp_path / "crn", executor="serial", progress=False)
     stats = compare_stats(exp.summary(), ["email_open", "email_open_again"])
     again = stats[stats["scenario"] == "email_open_again"].dropna(subset=["diff"])
-    assert len(again) > 5 and (again["diff"] == 0).all() and (again["diff_low"] == 0).all()
+    intervals = again["diff_low"].dropna()  # none where a metric has a value in a single replication (a median most runs never reach)
+    assert len(again) > 5 and (again["diff"] == 0).all() and len(intervals) > 5 and (intervals == 0).all()
 
 
 def test_interval_matches_the_t_formula():

@@ -24,14 +24,20 @@ def _model_with_items():
     return model
 
 
-def test_relevance_goals_concern_all_staff_process_its_department_market_the_contacts():
+def test_relevance_goals_concern_their_executives_staff_process_its_department_market_the_contacts():
     model = _model_with_items()
     kb, org = model.knowledge, model.org
     staff = np.flatnonzero(org.department >= 0)
+    goals = kb.kind[: kb.n_items] == ItemKind.GOAL
+    heads = org.manager[kb.origin] < 0
+    assert (goals & heads).any() and (goals & ~heads).any()  # both kinds of goal occur
     for item in range(kb.n_items):
         rel = kb.relevant(staff, np.full(len(staff), item))
-        if kb.kind[item] == ItemKind.GOAL:
+        if kb.kind[item] == ItemKind.GOAL and org.manager[kb.origin[item]] < 0:  # the head of the organisation's: all staff
             assert rel.all()
+        elif kb.kind[item] == ItemKind.GOAL:  # a department head's: their department
+            assert org.role[kb.origin[item]] == Role.EXECUTIVE
+            assert (rel == (org.department[staff] == org.department[kb.origin[item]])).all()
         elif kb.kind[item] == ItemKind.PROCESS:
             assert (rel == (org.department[staff] == org.department[kb.origin[item]])).all()
         else:  # a market signal concerns the department of the external's contact
@@ -39,6 +45,49 @@ def test_relevance_goals_concern_all_staff_process_its_department_market_the_con
             assert (rel == (org.department[staff] == contact_dept)).all()
     externals = np.flatnonzero(org.is_external())
     assert not kb.relevant(externals, np.zeros(len(externals), np.int64)).any()
+
+
+def test_t50_counts_the_staff_an_item_concerns_not_all_staff():
+    model = _model_with_items()
+    kb, org = model.knowledge, model.org
+    item = int(np.flatnonzero(kb.kind[: kb.n_items] == ItemKind.PROCESS)[0])
+    department = np.flatnonzero((org.department == kb.home[item]) & ~org.is_external())
+    others = np.flatnonzero((org.department >= 0) & (org.department != kb.home[item]))
+    kb.known[:, item] = False  # start the item over: nobody knows it yet
+    kb.concerned_count[item] = 0
+    kb.t50[item] = kb.t90[item] = -1
+    kb.learn(others, np.full(len(others), item), model.now)  # the rest of the company: not whom it concerns
+    assert kb.t50[item] < 0
+    kb.learn(department, np.full(len(department), item), model.now)
+    assert kb.t50[item] >= 0 and kb.t90[item] >= 0
+    table = model.tables()["knowledge"].set_index("item_id")
+    assert table.loc[item, "coverage_concerned"] == 1.0 and table.loc[item, "concerns"] == org.department_names[kb.home[item]]
+
+
+def test_people_pass_on_only_what_concerns_them_unless_a_scenario_says_otherwise():
+    """A process tip of another department is read, not passed on (Wu et al. 2004); with
+    ``pass_on_unconcerned = 1`` it is passed on like one's own."""
+    def shares(factor):
+        s = bare("ticks = 50\n[organisation]\npeople_per_department = 20", "knowledge.share_propensity=1", "people.read_only_share=0",
+                 "people.activity_sigma=0", "knowledge.audience={team=1.0}", f"knowledge.pass_on_unconcerned={factor}")
+        m = OrgModel(s, seed=1)
+        org, kb = m.org, m.knowledge
+        origin = int(np.flatnonzero((org.department == 0) & (org.role == Role.EMPLOYEE))[0])
+        kb._grow(1)  # one process tip of department 0, made by hand
+        kb.kind, kb.origin, kb.born = np.array([ItemKind.PROCESS], np.int8), np.array([origin], np.int32), np.array([0], np.int32)
+        kb.home = kb.home_department(kb.kind, kb.origin)
+        own = np.flatnonzero((org.department == 0) & (org.role == Role.EMPLOYEE) & (m.groups.team_of >= 0))[1:6]
+        foreign = np.flatnonzero((org.department == 1) & (org.role == Role.EMPLOYEE) & (m.groups.team_of >= 0))[:5]
+        sent = []
+        for people in (own, foreign):
+            before = int(m.sharing.written.sum())
+            m.sharing.share(people, np.zeros(len(people), np.int64), 0)
+            sent.append(int(m.sharing.written.sum()) - before)
+        return sent
+    own, foreign = shares(0.0)
+    assert own > 0 and foreign == 0
+    own, foreign = shares(1.0)
+    assert own > 0 and foreign > 0
 
 
 def test_quality_is_the_share_of_relevant_knowledge_the_deciders_held():
@@ -106,7 +155,8 @@ def test_a_no_social_at_work_policy_holds_adoption_on_a_lower_plateau():
     """Restricted: a quarter of feed items seen, use less visible.  Users learn little there and
     drift back to mail, so adoption levels off far below the open programme's."""
     open_, restricted = adoption_path(), adoption_path('stream.policy="restricted"')
-    assert open_[-400:].mean() > 0.75  # still rising slowly: each team waits for its manager (0.84 at seed 1)
+    assert open_[-400:].mean() > 0.5  # still rising slowly: each team waits for its manager (0.62 at seed 1; people pass on only what concerns them, so the stream is useful to fewer at a time)
+    assert open_[-400:].mean() > restricted[-400:].mean() + 0.3
     assert restricted[-400:].mean() < 0.5
     assert abs(restricted[-400:-200].mean() - restricted[-200:].mean()) < 0.1  # level, not still climbing
 
@@ -119,11 +169,11 @@ def test_without_management_participation_adoption_levels_off_lower():
     comes from the norm, not from managers' absence as such."""
     with_managers, without = adoption_path(), adoption_path("adoption.managers_participate=false")
     assert without[800] < with_managers[800] - 0.2
-    assert with_managers[-400:].mean() > 0.75
+    assert with_managers[-400:].mean() > 0.5 and with_managers[-400:].mean() > without[-400:].mean() + 0.3  # 0.62 against 0.13 at seed 1
     assert without[-400:].mean() < 0.5
     assert abs(without[-400:-200].mean() - without[-200:].mean()) < 0.1  # level, not still climbing
     no_norm = adoption_path("adoption.managers_participate=false", "adoption.managers_set_the_norm=false")
-    assert no_norm[-400:].mean() > 0.7 and no_norm[-400:].mean() > without[-400:].mean() + 0.3  # 0.81 against 0.13 at seed 1
+    assert no_norm[-400:].mean() > 0.7 and no_norm[-400:].mean() > without[-400:].mean() + 0.3  # 0.87 against 0.13 at seed 1
 
 
 def test_a_manager_off_the_stream_makes_their_team_look_at_less_of_it():
@@ -192,7 +242,7 @@ def test_searching_open_spaces_raises_quality_and_noise_hides_what_is_there():
     found, quality = run()
     _, quality_without = run("attention.search_items=0")
     found_noisy, _ = run("load.stream_share=0.9")
-    assert found > 40 and quality > quality_without + 0.05
+    assert found > 25 and quality > quality_without + 0.05  # 33 found, 0.44 against 0.37 at seed 1
     assert found_noisy < 0.6 * found
 
 
