@@ -52,6 +52,7 @@ class KnowledgeBook:
         self.items_by_kind = np.zeros(len(ItemKind), np.int64)
         self.relevant_known = np.zeros(org.n, np.int64)  # items each person knows that concern them (awareness)
         self.t_first = np.full(capacity, -1, np.int64)
+        self._items_of = {kind: {} for kind in ItemKind}  # kind -> home department -> item ids, in order of birth
         self.t50 = np.full(capacity, -1, np.int64)
         self.t90 = np.full(capacity, -1, np.int64)
         self.origin_pools = {
@@ -98,7 +99,10 @@ class KnowledgeBook:
         self.kind = np.concatenate([self.kind, kinds])
         self.origin = np.concatenate([self.origin, origins])
         self.born = np.concatenate([self.born, np.full(len(kinds), now, np.int32)])
-        self.home = np.concatenate([self.home, self.home_department(kinds, origins)])
+        homes = self.home_department(kinds, origins)
+        self.home = np.concatenate([self.home, homes])
+        for item, kind, home in zip(ids.tolist(), kinds.tolist(), homes.tolist()):
+            self._items_of[kind].setdefault(home, []).append(item)
         self.items_by_kind += np.bincount(kinds, minlength=len(ItemKind))
         self.learn(origins, ids, now)
         return origins, ids
@@ -127,13 +131,24 @@ class KnowledgeBook:
         home = self.home[item]
         return self.internal[person] & ((home < 0) | (home == self.org.department[person]))
 
-    def latest(self, kind: ItemKind, before: int, count: int, home: int | None = None) -> np.ndarray:
+    def latest(self, kind: ItemKind, before: int, count: int, home=None) -> np.ndarray:
         """The ``count`` most recent items of ``kind`` born before tick ``before`` (of the ``home``
-        department, or of any of several, when given): what is current when a decision arises."""
-        pick = (self.kind == kind) & (self.born < before)
-        if home is not None:
-            pick &= np.isin(self.home, home)
-        return np.flatnonzero(pick)[-count:] if count > 0 else np.empty(0, np.int64)
+        department, or of any of several, when given): what is current when a decision arises.
+        Looked up in per-(kind, home) lists of item ids, which are in order of birth, so the cost
+        does not grow with the items born so far."""
+        if count <= 0:
+            return np.empty(0, np.int64)
+        homes = self._items_of[kind].keys() if home is None else np.atleast_1d(home).tolist()
+        tails = []
+        for h in homes:
+            ids = self._items_of[kind].get(h, [])
+            tail = ids[-count - 8:]  # the newest, with room for this tick's (born at ``before`` or later)
+            while tail and self.born[tail[-1]] >= before:
+                tail = tail[:-1]
+            if len(tail) < count and len(ids) > len(tail):  # many born at ``before``: look further back
+                tail = [i for i in ids if self.born[i] < before]
+            tails.extend(tail[-count:])
+        return np.array(sorted(tails)[-count:], np.int64)
 
     def learn(self, person: np.ndarray, item: np.ndarray, now: int) -> tuple[np.ndarray, np.ndarray]:
         """Mark (person, item) pairs as known; returns the pairs that were new (each once)."""
