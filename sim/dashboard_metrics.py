@@ -71,10 +71,6 @@ def pane_series(model) -> dict[str, np.ndarray]:
     return out
 
 
-def _staff(model) -> np.ndarray:
-    return np.isin(model.org.role, (Role.EMPLOYEE, Role.MANAGER, Role.EXECUTIVE))
-
-
 def latest_goal_known(model, min_age_ticks: int = 0) -> np.ndarray | None:
     """Who knows the newest goal born at least ``min_age_ticks`` ago (bool per person), or None
     when there is none."""
@@ -86,7 +82,7 @@ def latest_goal_known(model, min_age_ticks: int = 0) -> np.ndarray | None:
 def pane_figures(model) -> dict[str, float]:
     """Numbers for the headline: ``decision_hours`` (Kaplan-Meier median latency of decisions that
     arose in the last :data:`RECENT_DECISION_TICKS`, open ones censored; inf when more than half are
-    open, NaN with none), ``waiting``, ``goal_share`` (mean share of staff who know the goals born
+    open, NaN with none), ``waiting``, ``goal_share`` (mean share of the staff they concern who know the goals born
     between :data:`GOAL_WINDOW_TICKS` and :data:`GOAL_AGE_TICKS` ago: goals old enough to have spread,
     a single goal's reach varies too much), ``queue``
     (messages waiting for gatekeepers), ``adoption``, ``reading`` (minutes an hour, last 40 ticks)."""
@@ -100,7 +96,7 @@ def pane_figures(model) -> dict[str, float]:
     return {
         "decision_hours": km_quantile(durations, decided[recent] >= 0, 0.5) * h if recent.any() else math.nan,
         "waiting": float(series["waiting"][-1]) if now else 0.0,
-        "goal_share": float(kb.known[np.ix_(_staff(model), goals)].mean()) if len(goals) else math.nan,
+        "goal_share": float((kb.concerned_count[goals] / np.maximum(kb.concerned_staff(goals), 1)).mean()) if len(goals) else math.nan,
         "queue": float(series["gatekeeper_queue"][-1]) if now else 0.0,
         "adoption": float(model.adoption.share()) if model.stream_live else math.nan,
         "reading": float(np.mean(series["reading"][-40:])) if now else math.nan,
@@ -138,7 +134,7 @@ def headline_sentences(before, after) -> list[str]:
                      f"(median, decisions of the last {RECENT_DECISION_TICKS} h; {a['waiting']:.0f} waiting on the right, {b['waiting']:.0f} on the left).")
     if not (math.isnan(a["goal_share"]) and math.isnan(b["goal_share"])):
         pct = lambda v: "none yet" if math.isnan(v) else f"{100 * v:.0f} %"  # noqa: E731
-        lines.append(f"Goals set one to ten weeks ago are known by {pct(a['goal_share'])} of staff on the right against {pct(b['goal_share'])} on the left.")
+        lines.append(f"Goals set one to ten weeks ago are known by {pct(a['goal_share'])} of the staff they concern on the right against {pct(b['goal_share'])} on the left.")
     if a["has_gatekeepers"] or b["has_gatekeepers"]:
         lines.append(f"Messages waiting for gatekeepers: {a['queue']:.0f} on the right against {b['queue']:.0f} on the left.")
     if not (math.isnan(a["adoption"]) and math.isnan(b["adoption"])):

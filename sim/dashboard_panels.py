@@ -156,7 +156,7 @@ def Prediction(session: DashboardSession, version: int):
         left, _, got_left = goal_t90_hours(session.before.model)
     fmt = lambda v: "no goal yet" if math.isnan(v) else ("not yet: fewer than half the goals got there" if math.isinf(v) else f"{v:.0f} h")  # noqa: E731
     with solara.Card("Predict, then run", margin=0, classes=["prediction"]):
-        solara.InputFloat("Your guess: hours until 90 % of staff know a new goal (right pane)", value=guess, on_value=on_guess, optional=True)
+        solara.InputFloat("Your guess: hours until 90 % of the staff a new goal concerns know it (right pane)", value=guess, on_value=on_guess, optional=True)
         solara.Text(f"Right pane: {fmt(right)} ({n_right} goals so far, {got_right} reached 90 %); left pane: {fmt(left)}.")
         if guess is not None and not math.isnan(right):
             solara.Text(f"The room guessed {guess:.0f} h.", style={"font-weight": "bold"})
