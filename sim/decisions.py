@@ -176,6 +176,10 @@ def draw_decision(org: Organisation, kind: DecisionKind, inputs: int, scope_shar
 
 
 def _without(people: np.ndarray, holders: list[int]) -> np.ndarray:
-    """``people`` but the holders, in their order."""
+    """``people`` but the holders, in their order (a comparison per holder: there are a few, and
+    ``np.isin`` would sort a whole department each time)."""
     people = np.asarray(people, np.int64)
-    return people[~np.isin(people, holders)]
+    keep = np.ones(len(people), bool)
+    for h in holders:
+        keep &= people != h
+    return people[keep]
