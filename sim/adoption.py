@@ -63,7 +63,9 @@ class Adoption:
             self.adopted |= ext & (self.rng.random(self.org.n) < a.externals_initial_share)
             return
         visibility = self.visibility()
-        visible_share = float((self.adopted & self.eligible) @ visibility / self.eligible.sum()) if self.eligible.any() else 0.0
+        # a sum, not ``mask @ visibility``: a bool-by-float product goes through BLAS, whose threads
+        # cost milliseconds when the cores are busy (several runs at once)
+        visible_share = float(visibility[self.adopted & self.eligible].sum() / self.eligible.sum()) if self.eligible.any() else 0.0
         window = now - a.usefulness_window_ticks
         boss = self.org.manager
         example = (boss >= 0) & (self.last_post[np.maximum(boss, 0)] >= window)
