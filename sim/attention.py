@@ -39,9 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numba.typed import List
-
-from .arrays import count_pairs, runs, unique_ints
+from .arrays import count_pairs, runs
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
 from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, take_rows
 
@@ -243,13 +241,17 @@ class Attention:
         return take_tracked
 
     def _take_tracked(self, person: np.ndarray, level: np.ndarray, slot: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """Advance the read pointers of cells (person, level, slot) by ``k`` and return those rows."""
+        """Advance the read pointers of cells (person, level, slot) by ``k`` and return those rows,
+        cell by cell in the order given (the kernel runs once per slot read from)."""
         if len(person) == 0:
             return np.empty((0, len(COLUMNS)), np.int64)
-        used = unique_ints(slot)  # only the chunks read from go to the kernel (the ring may hold thousands)
-        keys = List([self.chunk_keys[s] for s in used.tolist()])
-        rows = List([self.chunk_rows[s] for s in used.tolist()])
-        out = take_rows(person, level, slot, np.searchsorted(used, slot), k, LEVELS, self.unread, keys, rows, len(COLUMNS))
+        start = np.cumsum(k) - k  # where each cell's rows go
+        out = np.empty((int(k.sum()), len(COLUMNS)), np.int64)
+        by_slot = np.argsort(slot.astype(np.int16 if self.slots <= np.iinfo(np.int16).max else np.int64), kind="stable")
+        first, length = runs(slot[by_slot])
+        for a, m in zip(first.tolist(), length.tolist()):
+            s = int(slot[by_slot[a]])
+            take_rows(by_slot[a : a + m], person, level, k, start, s, LEVELS, self.unread, self.chunk_keys[s], self.chunk_rows[s], out)
         self.tracked_queued -= np.bincount(person, weights=k, minlength=self.n).astype(np.int64)  # exact: counts < 2**53
         return out
 
