@@ -38,6 +38,9 @@ METRICS = {
     "market_coverage_employees": ("market signals known by employees", "share", "higher"),
     "goal_coverage_employees": ("goals known by employees", "share", "higher"),
     "process_coverage_employees": ("process know-how known by employees", "share", "higher"),
+    "market_coverage_concerned": ("market signals known by the staff they concern", "share", "higher"),
+    "goal_coverage_concerned": ("goals known by the staff they concern", "share", "higher"),
+    "process_coverage_concerned": ("process know-how known by the staff it concerns", "share", "higher"),
     "market_coverage_partners": ("market signals known by partners", "share", "higher"),
     "market_coverage_customers": ("market signals known by customers", "share", "higher"),
     "gatekeeper_backlog_peak": ("peak gatekeeper backlog", "messages", "lower"),
@@ -95,6 +98,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         out[f"{kind}_t50_median"] = _median_with_never(items["t50_ticks"])
         out[f"{kind}_t90_median"] = _median_with_never(items["t90_ticks"])
         out[f"{kind}_coverage_employees"] = float(items["coverage_employees"].mean()) if len(items) else math.nan
+        out[f"{kind}_coverage_concerned"] = float(items["coverage_concerned"].mean()) if len(items) else math.nan
         if kind == "market":  # what is meant for partners and customers too
             for group in ("partners", "customers"):
                 out[f"market_coverage_{group}"] = float(items[f"coverage_{group}"].mean()) if len(items) else math.nan
