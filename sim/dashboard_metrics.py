@@ -96,7 +96,7 @@ def pane_figures(model) -> dict[str, float]:
     return {
         "decision_hours": km_quantile(durations, decided[recent] >= 0, 0.5) * h if recent.any() else math.nan,
         "waiting": float(series["waiting"][-1]) if now else 0.0,
-        "goal_share": float((kb.concerned_count[goals] / np.maximum(kb.concerned_staff(goals), 1)).mean()) if len(goals) else math.nan,
+        "goal_share": float(kb.concerned_coverage(goals).mean()) if len(goals) else math.nan,
         "queue": float(series["gatekeeper_queue"][-1]) if now else 0.0,
         "adoption": float(model.adoption.share()) if model.stream_live else math.nan,
         "reading": float(np.mean(series["reading"][-40:])) if now else math.nan,

@@ -120,10 +120,12 @@ class KnowledgeBook:
         home[(kinds == ItemKind.GOAL) & (org.manager[origins] < 0)] = -1
         return home
 
-    def concerned_staff(self, items: np.ndarray) -> np.ndarray:
-        """How many internal staff each item concerns."""
+    def concerned_coverage(self, items: np.ndarray) -> np.ndarray:
+        """Share of the staff each item concerns who know it (its department's staff, or all
+        internal staff for the head's goals)."""
         home = self.home[items]
-        return np.where(home < 0, self.n_internal, self.staff_of[np.maximum(home, 0)])
+        staff = np.where(home < 0, self.n_internal, self.staff_of[np.maximum(home, 0)])
+        return self.concerned_count[items] / np.maximum(staff, 1)
 
     def relevant(self, person: np.ndarray, item: np.ndarray) -> np.ndarray:
         """Whether each item concerns each person (pairs): an item of the whole organisation (the
@@ -172,7 +174,7 @@ class KnowledgeBook:
     def _thresholds(self, items: np.ndarray, now: int) -> None:
         reached = (self.count[items].sum(axis=1) >= 2) & (self.t_first[items] < 0)
         self.t_first[items[reached]] = now - self.born[items[reached]]
-        share = self.concerned_count[items] / np.maximum(self.concerned_staff(items), 1)
+        share = self.concerned_coverage(items)
         for t, level in ((self.t50, 0.5), (self.t90, 0.9)):
             hit = (share >= level) & (t[items] < 0)
             t[items[hit]] = now - self.born[items[hit]]

@@ -125,7 +125,7 @@ def knowledge_table(model) -> pd.DataFrame:
         "t50_ticks": _ticks_or_null(kb.t50[:k]),
         "t90_ticks": _ticks_or_null(kb.t90[:k]),
     })
-    df["coverage_concerned"] = kb.concerned_count[:k] / np.maximum(kb.concerned_staff(np.arange(k)), 1)
+    df["coverage_concerned"] = kb.concerned_coverage(np.arange(k))
     for g, name in enumerate(GROUP_NAMES):
         df[f"coverage_{name}"] = cov[:, g] if k else np.empty(0)
     return df
