@@ -45,19 +45,20 @@ Who-knows-what beliefs steer nobody, so in an organisation with more staff than
 staff only, as a survey would (its own random stream, so no other draw moves); the readings are then
 sample means.  Who-knows-whom beliefs are used for asking and are kept for everyone.
 
-Storage: each set is an int64 hash set (:mod:`sim.hash_set`; who knows whom: ``person * n +
-colleague``; who knows what: ``(person * n + knower) * 2**21 + item``), written as beliefs are read;
-the keys new since the last measurement are kept aside so that the counters behind the readings
-are updated once a key.  Memory: 11-21 bytes a belief (tables half to three quarters full), at most
-two who-knows-what and a few who-knows-whom beliefs per tracked entry read.  Measured at the
-default size (1,060 people, 2,000 ticks): social_business ends with 0.23 M who-knows-what and 0.23 M
-who-knows-whom beliefs (at most 535 and 416 for one person).  Traffic per person grows with the
-organisation (company-wide spaces, items per 1,000 people), so 11,681 people hold 5.6 M and 6.4 M
-after only 200 ticks and social_business at 100,000 people (scaled out, before the panel) ended
-500 ticks with 115 M and 82 M (3 GB of tables); hence ``awareness.max_beliefs_per_person`` (1,500
-of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to), at most
-2 x 1,500 beliefs a person, the first ones met kept.  It does not bind at the default size.  Keys
-fit int64 for up to about 2 million people and 2**21 items; beyond, the model refuses to start.
+Storage: who knows what is an int64 hash set (:mod:`sim.hash_set`) of keys ``(person * n + knower)
+* 2**21 + item``, 11-21 bytes a belief (tables half to three quarters full).  Who knows whom
+(``person * n + colleague``) is a bit table of n² bits (:mod:`sim.bit_set`: 12.5 MB at 10,000
+people, where its hash set grew to 128 MB and most of its probes missed the cache) up to
+:data:`sim.bit_set.DENSE_MAX_BYTES`, and a hash set beyond.  The keys new since the last
+measurement are kept aside so that the counters behind the readings are updated once a key.  At
+most two who-knows-what and a few who-knows-whom beliefs are made per tracked entry read.  Measured
+(seed 1, 2,000 ticks), social_business ends with 0.15 M who-knows-what and 0.12 M who-knows-whom
+beliefs at the default size (1,041 people; at most 304 and 213 for one person), and with 2.4 M and
+7.3 M at 10,000 people in eight departments of 1,250.  ``awareness.max_beliefs_per_person`` (1,500
+of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to) keeps at
+most 2 x 1,500 beliefs a person, the first ones met kept: it does not bind at the default size and
+binds for some people in the departments of 1,250.
+Keys fit int64 for up to about 2 million people and 2**21 items; beyond, the model refuses to start.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import csr_rows
+from .bit_set import DENSE_MAX_BYTES, BitSet
 from .hash_set import NO_CAP, UNCAPPED_SPAN, HashSet
 from .messages import BY, CHANNEL, KIND, ORIGIN, PAYLOAD, READER, SENT, TARGET, Channel, DECISION_KINDS, MessageKind
 from .organisation import Role
@@ -79,8 +81,10 @@ READING_COLUMNS = [f"awareness_{what}_{g}" for what in ("what", "whom_department
 
 
 class KeySet:
-    """A set of int64 keys (a :class:`sim.hash_set.HashSet`) that remembers which keys are new
-    since the last :meth:`take_new`, for the counters behind the readings.
+    """A set of int64 keys that remembers which keys are new since the last :meth:`take_new`, for
+    the counters behind the readings.  Stored as a :class:`sim.bit_set.BitSet` when the keys'
+    ``universe`` (all keys lie in ``[0, universe)``) fits :data:`sim.bit_set.DENSE_MAX_BYTES`, else
+    as a :class:`sim.hash_set.HashSet`; the two behave the same.
 
     With ``cap``, each owner (``key // owner_span``: the believer) keeps at most ``cap`` keys; keys
     met once an owner holds ``cap`` are not kept (first come, first kept).
@@ -93,14 +97,19 @@ class KeySet:
     >>> capped = KeySet(np.array([10, 11, 12, 20]), cap=2, owner_span=10, owners=3)  # owners 1 and 2
     >>> capped.keys.tolist(), capped.held.tolist()
     ([10, 11, 20], [0, 2, 1])
+    >>> dense = KeySet(np.array([10, 11, 12, 20]), cap=2, owner_span=10, owners=3, universe=30)
+    >>> dense.keys.tolist(), type(dense.table).__name__
+    ([10, 11, 20], 'BitSet')
     """
 
-    def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0):
+    def __init__(self, keys: np.ndarray | None = None, cap: int | None = None, owner_span: int = 1, owners: int = 0, universe: int | None = None):
         if cap is None:
             cap, owner_span, owners = NO_CAP, UNCAPPED_SPAN, 1
         self.cap, self.owner_span = int(cap), owner_span
         self.held = np.zeros(owners, np.int64)  # keys kept per owner
-        self.table = HashSet()
+        # keys known to lie in [0, universe): a bit table when it is small enough, else a hash set
+        dense = universe is not None and universe <= 8 * DENSE_MAX_BYTES
+        self.table = BitSet(universe) if dense else HashSet()
         self.new: list[np.ndarray] = []  # keys kept since the last take_new
         if keys is not None:
             self.add(np.asarray(keys, np.int64))
@@ -153,7 +162,7 @@ class Awareness:
         self.everyone = self.cfg.initially_aware == "everyone"
         self.whom_within = np.zeros(n, np.int64)  # colleagues in one's department one is aware of
         self.whom_across = np.zeros(n, np.int64)
-        self.whom = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n, owners=n)
+        self.whom = KeySet(cap=self.cfg.max_beliefs_per_person, owner_span=n, owners=n, universe=n * n)
         if not self.everyone:
             self.whom.add(self._starting_pairs(model))
             self._count_whom(self.whom.take_new())

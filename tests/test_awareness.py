@@ -219,14 +219,17 @@ def test_the_hash_set_of_beliefs_agrees_with_a_python_set_through_growth():
     assert len(s) <= HashSet.MAX_LOAD * len(s.table)
 
 
-def test_capped_insertion_keeps_each_owners_first_keys():
-    """Under a cap each owner keeps the first keys met, in batches with repeats and growth:
-    the keys returned as new, the counts held and the contents match a plain Python reference."""
+@pytest.mark.parametrize("storage", ["hash", "bits"])
+def test_capped_insertion_keeps_each_owners_first_keys(storage):
+    """Under a cap each owner keeps the first keys met, in batches with repeats (and growth, for
+    the hash set): the keys returned as new, the counts held and the contents match a plain Python
+    reference, for both storages of a belief set."""
+    from sim.bit_set import BitSet
     from sim.hash_set import HashSet
     rng = np.random.default_rng(5)
     span, cap, owners = 1000, 7, 20
-    s, held = HashSet(capacity=4), np.zeros(owners, np.int64)
-    ref, ref_held = set(), [0] * owners
+    s = HashSet(capacity=4) if storage == "hash" else BitSet(owners * span)
+    held, ref, ref_held = np.zeros(owners, np.int64), set(), [0] * owners
     for _ in range(25):
         keys = rng.integers(0, owners * span, 60) // 50 * 50  # 20 distinct keys an owner: repeats and a binding cap
         expected = []
@@ -236,8 +239,33 @@ def test_capped_insertion_keeps_each_owners_first_keys():
                 ref_held[k // span] += 1
                 expected.append(k)
         assert s.add_capped(keys, span, held, cap).tolist() == expected
+        probe = rng.integers(0, owners * span, 100)
+        assert s.contains(probe).tolist() == [int(k) in ref for k in probe]
     assert held.tolist() == ref_held and max(ref_held) == cap  # the cap did bind
-    assert s.keys().tolist() == sorted(ref)
+    assert s.keys().tolist() == sorted(ref) and len(s) == len(ref)
+
+
+def test_the_bit_set_refuses_keys_outside_its_range():
+    from sim.bit_set import BitSet
+    s = BitSet(100)
+    for bad in ([100], [-1], [3, 2**40]):
+        with pytest.raises(ValueError, match=r"\[0, 100\)"):
+            s.add(np.array(bad))
+    assert len(s) == 0 and not s.bits.any()
+
+
+def test_who_knows_whom_is_a_bit_table_up_to_its_size_limit_and_a_hash_set_beyond(monkeypatch):
+    """The storage follows the size of the key range (people²), and the run is the same either way."""
+    import sim.awareness
+    dense = sim.run(small("social_business", "ticks=80"), seed=3)
+    monkeypatch.setattr(sim.awareness, "DENSE_MAX_BYTES", 8)
+    sparse = sim.run(small("social_business", "ticks=80"), seed=3)
+    assert type(dense.awareness.whom.table).__name__ == "BitSet"
+    assert type(sparse.awareness.whom.table).__name__ == "HashSet"
+    assert dense.awareness.whom.keys.tolist() == sparse.awareness.whom.keys.tolist()
+    a, b = dense.tables(), sparse.tables()
+    for name in ("decisions", "edges", "knowledge", "timeseries"):
+        pd.testing.assert_frame_equal(a[name], b[name])
 
 
 def test_a_panel_of_who_knows_what_changes_no_behaviour():
