@@ -40,6 +40,7 @@ from .knowledge import ItemKind, KnowledgeBook
 from .ona import Traffic, ona_groups
 from .messages import CHANNEL, DECISION_KINDS, KIND, LEVELS, PAYLOAD, READER, TARGET, Channel, Level, MessageKind, stochastic_round
 from .organisation import Organisation, Role, build_organisation
+from .poisson import poisson
 from .results import Recorder
 from .routing import Router
 from .scenario import Scenario, ScenarioError
@@ -244,11 +245,11 @@ class OrgModel(mesa.Model):
         glanced = stream_rate * self.stream.look_share * self.stream.look_norm  # what is addressed to one is always seen
         mail_rate = np.where(users, rate * (1 - self.config.load.stream_share), rate)
         mail_rate[self.is_gatekeeper] = 0.0
-        counts = np.zeros((2, LEVELS, n), np.int64)
-        for lv in range(LEVELS):
-            counts[Channel.EMAIL, lv] = rng.poisson(mail_rate * self.level_shares[lv])
-            if users.any():
-                counts[Channel.STREAM, lv] = rng.poisson((stream_rate if lv == Level.ADDRESSED else glanced) * self.level_shares[lv])
+        mean = np.empty((2, LEVELS, n))
+        mean[Channel.EMAIL] = self.level_shares[:, None] * mail_rate
+        mean[Channel.STREAM] = self.level_shares[:, None] * glanced
+        mean[Channel.STREAM, Level.ADDRESSED] = self.level_shares[Level.ADDRESSED] * stream_rate
+        counts = poisson(rng, mean)  # one uniform each, by inversion (sim.poisson)
         if len(self.guarded) and self.router.bridge_active("upward", now):
             screened = np.flatnonzero(self.router.screened)
             addressed = counts[screened, Level.ADDRESSED][:, self.guarded]

@@ -187,15 +187,22 @@ def adoption_path(*overrides: str, seed: int = 1) -> np.ndarray:
     return _PATHS[key]
 
 
+def mean_adoption_path(*overrides: str, seeds=(1, 2, 3)) -> np.ndarray:
+    """Adoption share per tick of the small change programme, averaged over a few seeds: in an
+    organisation this small, when teams take off varies a lot from seed to seed (the open
+    programme ends at 0.51, 0.49 and 0.92 at seeds 1-3), the levels the tests compare much less."""
+    return np.mean([adoption_path(*overrides, seed=seed) for seed in seeds], axis=0)
+
+
 @pytest.mark.slow
 def test_a_no_social_at_work_policy_holds_adoption_on_a_lower_plateau():
     """Restricted: a quarter of feed items seen, use less visible.  Users learn little there and
     drift back to mail, so adoption levels off far below the open programme's."""
-    open_, restricted = adoption_path(), adoption_path('stream.policy="restricted"')
-    assert open_[-400:].mean() > 0.5  # still rising slowly: each team waits for its manager (0.62 at seed 1; people pass on only what concerns them, so the stream is useful to fewer at a time)
-    assert open_[-400:].mean() > restricted[-400:].mean() + 0.3
-    assert restricted[-400:].mean() < 0.5
-    assert abs(restricted[-400:-200].mean() - restricted[-200:].mean()) < 0.1  # level, not still climbing
+    open_, restricted = mean_adoption_path(), mean_adoption_path('stream.policy="restricted"')
+    assert open_[-400:].mean() > 0.5  # still rising slowly: each team waits for its manager (0.64 over seeds 1-3)
+    assert open_[-400:].mean() > restricted[-400:].mean() + 0.3  # against 0.14
+    assert restricted[-400:].mean() < 0.3
+    assert abs(restricted[-400:-200].mean() - restricted[-200:].mean()) < 0.05  # level, not still climbing
 
 
 @pytest.mark.slow
@@ -203,14 +210,14 @@ def test_without_management_participation_adoption_levels_off_lower():
     """Managers off the stream: everyone's manager is away, so everyone looks at the stream as under
     a "not during work" policy, learns little there and drifts back; adoption levels off far below
     the programme with managers.  Without the norm the same programme only runs slower: the plateau
-    comes from the norm, not from managers' absence as such."""
-    with_managers, without = adoption_path(), adoption_path("adoption.managers_participate=false")
-    assert without[800] < with_managers[800] - 0.2
-    assert with_managers[-400:].mean() > 0.5 and with_managers[-400:].mean() > without[-400:].mean() + 0.3  # 0.62 against 0.13 at seed 1
-    assert without[-400:].mean() < 0.5
-    assert abs(without[-400:-200].mean() - without[-200:].mean()) < 0.1  # level, not still climbing
-    no_norm = adoption_path("adoption.managers_participate=false", "adoption.managers_set_the_norm=false")
-    assert no_norm[-400:].mean() > 0.7 and no_norm[-400:].mean() > without[-400:].mean() + 0.3  # 0.87 against 0.13 at seed 1
+    comes from the norm, not from managers' absence as such.  (Means over seeds 1-3.)"""
+    with_managers, without = mean_adoption_path(), mean_adoption_path("adoption.managers_participate=false")
+    assert without[800] < with_managers[800] - 0.1  # 0.13 against 0.28: apart early
+    assert with_managers[-400:].mean() > 0.5 and with_managers[-400:].mean() > without[-400:].mean() + 0.3  # 0.64 against 0.12
+    assert without[-400:].mean() < 0.3
+    assert abs(without[-400:-200].mean() - without[-200:].mean()) < 0.05  # level, not still climbing
+    no_norm = mean_adoption_path("adoption.managers_participate=false", "adoption.managers_set_the_norm=false")
+    assert no_norm[-400:].mean() > 0.7 and no_norm[-400:].mean() > without[-400:].mean() + 0.3  # 0.81 against 0.12
 
 
 def test_a_manager_off_the_stream_makes_their_team_look_at_less_of_it():
