@@ -41,7 +41,7 @@ import numpy as np
 
 from .arrays import count_pairs, runs
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
-from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, take_rows
+from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, stable_order, take_rows
 
 __all__ = ["Attention", "Read"]
 
@@ -196,16 +196,15 @@ class Attention:
         age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
         whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.tracked_queued, self.unread, self._kernel_background, self.background_level, age_order, per_channel)
         take_tracked = self._draw_cut(cut, cut_bg, per_channel)
-        # rows in the order of the numpy original: levels read whole, then the cut levels; within
-        # each, by arrival slot, then reader (and, in a cut level, age)
-        t = take_tracked > 0
-        group = np.concatenate([whole[:, 1], np.full(int(t.sum()), LEVELS)])
+        # rows in the order of the numpy original: levels read whole (by level, arrival slot and
+        # reader, as plan_reads gives them), then the cut levels by arrival slot, reader and age
+        t = np.flatnonzero(take_tracked > 0)
+        t = t[stable_order(cut[t, 3], self.slots)]
+        person = np.concatenate([whole[:, 0], cut[t, 0]])
+        level = np.concatenate([whole[:, 1], cut[t, 1]])
         slot = np.concatenate([whole[:, 2], cut[t, 3]])
-        order = np.argsort(group * self.slots + slot, kind="stable")
-        person = np.concatenate([whole[:, 0], cut[t, 0]])[order]
-        level = np.concatenate([whole[:, 1], cut[t, 1]])[order]
-        count = np.concatenate([whole[:, 3], take_tracked[t]])[order]
-        rows = self._take_tracked(person, level, slot[order], count)
+        count = np.concatenate([whole[:, 3], take_tracked[t]])
+        rows = self._take_tracked(person, level, slot, count)
         if len(rows):
             per_channel += count_pairs(rows[:, CHANNEL], rows[:, READER], self.channels, self.n)
         self.read_total += per_channel

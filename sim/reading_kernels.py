@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["plan_reads", "take_rows", "add_background", "expire_background", "read_cut_background", "expire_rows", "count_arrivals"]
+__all__ = ["plan_reads", "stable_order", "take_rows", "add_background", "expire_background", "read_cut_background", "expire_rows", "count_arrivals"]
 
 
 @njit(cache=True)
@@ -25,36 +25,55 @@ def plan_reads(readers, budget, level_queued, tracked_queued, unread, background
 
     Levels the budget covers are read whole: their background is counted into ``per_channel`` and
     cleared, their queue emptied, and their unread tracked cells returned as *whole cells* (person,
-    level, slot, count), level by level, person by person, hour by hour.  In the level where the
-    budget runs out (at most one per reader), the cells newest first until it is spent: *cut cells*
+    level, slot, count), ordered by level, then slot, then person.  In the level where the budget
+    runs out (at most one per reader), the cells newest first until it is spent: *cut cells*
     (person, level, age, slot, tracked, take) and their background per channel, reader by reader,
     newest first.  ``background`` has no people (shape (0, ...)) when background traffic is off; the
     tracked cells of someone with no tracked entries queued (``tracked_queued``) are not looked at.
-    The counters of cut cells are left for the caller, which draws what is read in them."""
-    channels = background_level.shape[2]
-    w_at = np.zeros(unread.shape[1] + 1, np.int64)  # whole cells come grouped by level: counted first
-    whole = np.empty((0, 4), np.int64)
-    cut = np.empty((0, 6), np.int64)
-    cut_bg = np.zeros((0, channels), np.int64)
-    n_cut = _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, False)
-    for lv in range(len(w_at) - 1):
-        w_at[lv + 1] += w_at[lv]  # where each level's cells start
-    whole = np.empty((w_at[-1], 4), np.int64)
-    cut = np.empty((n_cut, 6), np.int64)
-    cut_bg = np.zeros((n_cut, channels), np.int64)
-    _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, True)
-    return whole, cut, cut_bg
+    The counters of cut cells are left for the caller, which draws what is read in them.
+
+    One pass over the readers writes into arrays sized by a bound (a whole cell holds at least one
+    tracked entry, a cut cell gives at least one read); the whole cells, met person by person, are
+    then put in order by a counting sort."""
+    levels, slots, channels = unread.shape[1], unread.shape[2], background_level.shape[2]
+    whole_bound, cut_bound = 0, 0
+    for p in readers:
+        whole_bound += min(tracked_queued[p], levels * slots)
+        cut_bound += min(budget[p], slots)
+    whole = np.empty((whole_bound, 4), np.int64)
+    cut = np.empty((cut_bound, 6), np.int64)
+    cut_bg = np.empty((cut_bound, channels), np.int64)
+    n_whole, n_cut = _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, whole, cut, cut_bg)
+    whole = whole[:n_whole]
+    order = stable_order(whole[:, 1] * slots + whole[:, 2], levels * slots)
+    return whole[order], cut[:n_cut], cut_bg[:n_cut]
 
 
 @njit(cache=True)
-def _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, w_at, whole, cut, cut_bg, fill):
-    """One pass of :func:`plan_reads`: with ``fill`` false, count the whole cells per level (into
-    ``w_at[level + 1]``) and return the number of cut cells, changing nothing; with ``fill`` true,
-    write the cells (``w_at[level]``: where the level's go next) and clear what is read whole."""
+def stable_order(keys, n_keys):
+    """The permutation that sorts ``keys`` (each in ``[0, n_keys)``), ties in their given order: a
+    counting sort, linear in ``len(keys) + n_keys``."""
+    start = np.zeros(n_keys + 1, np.int64)
+    for k in keys:
+        start[k + 1] += 1
+    for k in range(n_keys):
+        start[k + 1] += start[k]
+    order = np.empty(len(keys), np.int64)
+    for i in range(len(keys)):
+        k = keys[i]
+        order[start[k]] = i
+        start[k] += 1
+    return order
+
+
+@njit(cache=True)
+def _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, whole, cut, cut_bg):
+    """The pass of :func:`plan_reads`: write the whole cells (person by person) and the cut cells,
+    clear what is read whole, and return how many cells of each kind were written."""
     levels, slots, channels = unread.shape[1], unread.shape[2], background_level.shape[2]
     has_bg = background.shape[0] > 0
     bg_here = np.zeros(channels, np.bool_)
-    c_at = 0
+    w_at, c_at = 0, 0
     for i in range(len(readers)):
         p = readers[i]
         left = budget[p]
@@ -65,24 +84,19 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
                 left -= q
                 if q == 0:
                     continue
-                if fill:
-                    if has_bg:
-                        for c in range(channels):
-                            if background_level[p, lv, c]:  # else every slot of it is empty already
-                                per_channel[c, p] += background_level[p, lv, c]
-                                background_level[p, lv, c] = 0
-                                for s in range(slots):
-                                    background[p, lv, c, s] = 0
-                    level_queued[p, lv] = 0
+                if has_bg:
+                    for c in range(channels):
+                        if background_level[p, lv, c]:  # else every slot of it is empty already
+                            per_channel[c, p] += background_level[p, lv, c]
+                            background_level[p, lv, c] = 0
+                            for s in range(slots):
+                                background[p, lv, c, s] = 0
+                level_queued[p, lv] = 0
                 for s in range(slots if any_tracked else 0):
                     k = unread[p, lv, s]
                     if k > 0:
-                        if fill:
-                            j = w_at[lv]
-                            whole[j, 0], whole[j, 1], whole[j, 2], whole[j, 3] = p, lv, s, k
-                            w_at[lv] = j + 1
-                        else:
-                            w_at[lv + 1] += 1
+                        whole[w_at, 0], whole[w_at, 1], whole[w_at, 2], whole[w_at, 3] = p, lv, s, k
+                        w_at += 1
             elif left > 0:  # the budget runs out here: newest hour first
                 for c in range(channels):  # the channels with background in this level (the others' slots are empty)
                     bg_here[c] = has_bg and background_level[p, lv, c] > 0
@@ -96,17 +110,15 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
                     if total == 0:
                         continue
                     take = min(left, total)
-                    if fill:
-                        for c in range(channels):
-                            if bg_here[c]:
-                                cut_bg[c_at, c] = background[p, lv, c, s]
-                        cut[c_at, 0], cut[c_at, 1], cut[c_at, 2], cut[c_at, 3], cut[c_at, 4], cut[c_at, 5] = p, lv, a, s, tracked, take
+                    for c in range(channels):
+                        cut_bg[c_at, c] = background[p, lv, c, s] if bg_here[c] else 0
+                    cut[c_at, 0], cut[c_at, 1], cut[c_at, 2], cut[c_at, 3], cut[c_at, 4], cut[c_at, 5] = p, lv, a, s, tracked, take
                     c_at += 1
                     left -= take
                     if left == 0:
                         break
                 left = 0
-    return c_at
+    return w_at, c_at
 
 
 @njit(cache=True)
