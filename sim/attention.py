@@ -70,6 +70,9 @@ class Attention:
         self.channels = len(self.ttl)
         # the ring need not outlast the run: nothing older than the run exists
         self.slots = max(1, min(max(self.ttl), (horizon + 1) if horizon is not None else max(self.ttl)))
+        # entries are dropped at their time-to-live or when their slot comes round again, whichever
+        # is first (the second only in a run continued past ``horizon``), so a slot is empty when reused
+        self.drop_at_age = tuple(min(t, self.slots) for t in self.ttl)
         if LEVELS * self.slots * n > MAX_RING_CELLS:
             raise MemoryError(f"{n} people x {self.slots} hours of unread entries exceed the memory allowed; shorten the time-to-live")
         # person-major, so that one reader's cells are contiguous
@@ -145,7 +148,7 @@ class Attention:
         return pos >= length - unread
 
     def _expire(self, now: int) -> None:
-        for c, ttl in enumerate(self.ttl):
+        for c, ttl in enumerate(self.drop_at_age):
             if ttl > now:
                 continue
             s = (now - ttl) % self.slots
@@ -162,9 +165,8 @@ class Attention:
 
     def _pack(self, now: int) -> None:
         """This tick's readable arrivals become the chunk of slot ``now % slots``."""
-        s = now % self.slots  # its previous hour outlived every channel's time-to-live (dropped above)
+        s = now % self.slots  # its previous hour's entries were all dropped above: its counters are zero
         self.chunk_rows[s] = self.chunk_keys[s] = None
-        self.unread[:, :, s] = 0
         if not self.pending:
             return
         rows = np.concatenate(self.pending)

@@ -127,6 +127,32 @@ def test_reading_takes_priority_levels_in_order_and_the_newest_hour_first(ticks,
         assert (read.rows[:, READY] <= now).all()
 
 
+@QUICK
+@given(arrivals, st.integers(0, 3), st.integers(2, 6))
+def test_a_ring_shorter_than_the_time_to_live_drops_entries_when_their_slot_comes_round(ticks, horizon, ttl):
+    """A run continued past the horizon the ring was sized for: an entry is dropped when its slot is
+    reused, and the queue counters keep agreeing with the rows and background held."""
+    att = Attention(n=3, ttl=(ttl, ttl), rng=np.random.default_rng(0), background=True, horizon=horizon)
+    assert att.slots == min(ttl, horizon + 1)
+    for now, (entries, budget, bg) in enumerate(ticks * 3):
+        rows = new_rows(len(entries))
+        if len(entries):
+            rows[:, READER] = [r for r, _ in entries]
+            rows[:, LEVEL] = [lv for _, lv in entries]
+            rows[:, TARGET] = rows[:, READER]
+            rows[:, READY] = rows[:, SENT] = now
+        att.add(rows)
+        background = np.zeros((2, LEVELS, 3), np.int64)
+        background[1] = np.array(bg).reshape(LEVELS, 3)
+        att.step(now, np.array(budget) // 2, background)
+        unread = _unread_rows(att)
+        assert (now - unread[:, SENT] < att.slots).all()
+        assert att.tracked_queued.tolist() == np.bincount(unread[:, READER], minlength=3).tolist()
+        held = att.background.sum(axis=(2, 3)) + np.bincount(unread[:, READER] * LEVELS + unread[:, LEVEL], minlength=3 * LEVELS).reshape(3, LEVELS)
+        assert (att.level_queued == held).all()
+        assert (att.background_level == att.background.sum(axis=3)).all()
+
+
 # ------------------------------------------------------------------------------------------ conservation
 class _Ledger:
     """Counts every tracked entry queued and every hop forwarded or dropped, by wrapping the two
