@@ -41,7 +41,7 @@ import numpy as np
 
 from .arrays import count_pairs, runs
 from .messages import CHANNEL, LEVEL, LEVELS, READER, READY, COLUMNS
-from .reading_kernels import add_background, count_arrivals, expire_background, expire_rows, plan_reads, read_cut_background, stable_order, take_rows
+from .reading_kernels import add_background, count_arrivals, expire_background, cut_channel_done, cut_channel_plan, cut_tracked_plan, expire_rows, plan_reads, read_cut_background, stable_order, take_rows
 
 __all__ = ["Attention", "Read"]
 
@@ -218,26 +218,29 @@ class Attention:
         background; the background and queue counters go down by what is read."""
         if len(cut) == 0:
             return np.empty(0, np.int64)
-        tracked, take = cut[:, 4], cut[:, 5]
-        take_tracked = take
-        got = np.zeros((len(cut), self.channels), np.int64)  # background read per cell and channel
-        if self.background is not None:
-            bg = cut_bg
-            total = tracked + _add_up(bg, 1)
-            # cells in (reader, age) order: the draws come in the order of a row-major pass
-            take_tracked = np.where(tracked == total, take, 0)
-            mixed = (tracked > 0) & (tracked < total)
-            take_tracked[mixed] = self.rng.hypergeometric(tracked[mixed], total[mixed] - tracked[mixed], take[mixed])
-            left_bg, left_take = total - tracked, take - take_tracked
-            for c in range(self.channels):  # which channel's background: one draw per channel in turn
-                here = bg[:, c]
-                if c == self.channels - 1:
-                    got[:, c] = left_take
-                else:
-                    got[:, c] = np.where(here == left_bg, left_take, 0)
-                    m = (left_take > 0) & (here > 0) & (here < left_bg)
-                    got[m, c] = self.rng.hypergeometric(here[m], left_bg[m] - here[m], left_take[m])
-                    left_bg, left_take = left_bg - here, left_take - got[:, c]
+        take = cut[:, 5]
+        if self.background is None:
+            got = np.zeros((len(cut), self.channels), np.int64)
+            read_cut_background(cut, got, self._kernel_background, self.background_level, self.level_queued, per_channel)
+            return take
+        # cells in (reader, age) order: the draws come in the order of a row-major pass
+        cells, rng = len(cut), self.rng
+        take_tracked, left_bg, mixed = np.empty(cells, np.int64), np.empty(cells, np.int64), np.empty(cells, np.int64)
+        m = cut_tracked_plan(cut, cut_bg, take_tracked, left_bg, mixed)
+        if m:
+            i = mixed[:m]
+            take_tracked[i] = rng.hypergeometric(cut[i, 4], left_bg[i], take[i])
+        left_take = take - take_tracked
+        got = np.empty((cells, self.channels), np.int64)  # background read per cell and channel
+        for c in range(self.channels):  # which channel's background: one draw per channel in turn
+            last = c == self.channels - 1
+            m = cut_channel_plan(c, last, cut_bg, left_bg, left_take, got, mixed)
+            if m:
+                i = mixed[:m]
+                here = cut_bg[i, c]
+                got[i, c] = rng.hypergeometric(here, left_bg[i] - here, left_take[i])
+            if not last:
+                cut_channel_done(c, cut_bg, left_bg, left_take, got)
         read_cut_background(cut, got, self._kernel_background, self.background_level, self.level_queued, per_channel)
         return take_tracked
 

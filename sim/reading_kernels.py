@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["plan_reads", "stable_order", "take_rows", "add_background", "expire_background", "read_cut_background", "expire_rows", "count_arrivals"]
+__all__ = ["plan_reads", "stable_order", "cut_tracked_plan", "cut_channel_plan", "cut_channel_done", "take_rows", "add_background", "expire_background", "read_cut_background", "expire_rows", "count_arrivals"]
 
 
 @njit(cache=True)
@@ -164,6 +164,53 @@ def expire_background(channel, slot, background, background_level, level_queued)
                 background[p, lv, channel, slot] = 0
                 gone += b
     return gone
+
+
+@njit(cache=True)
+def cut_tracked_plan(cut, cut_bg, take_tracked, bg_total, mixed):
+    """For each cut cell: its background in all (``bg_total``), and how many tracked entries it
+    gives where no draw is needed (all, when it holds no background; none, when it holds no tracked
+    entries).  The cells that hold both kinds, which need a hypergeometric draw, go to ``mixed``
+    in cell order; their number is returned."""
+    m = 0
+    for i in range(len(cut)):
+        tracked, take = cut[i, 4], cut[i, 5]
+        b = 0
+        for c in range(cut_bg.shape[1]):
+            b += cut_bg[i, c]
+        bg_total[i] = b
+        take_tracked[i] = take if b == 0 else 0
+        if tracked > 0 and b > 0:
+            mixed[m] = i
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def cut_channel_plan(c, last, cut_bg, left_bg, left_take, got, mixed):
+    """The background read from channel ``c`` in each cut cell, out of ``left_take`` still to read
+    from ``left_bg`` left (this channel's and the later ones'): all that is left on the last
+    channel; all, or none, where the cell's remaining background is all, or none, of this channel.
+    The cells that need a hypergeometric draw go to ``mixed``; their number is returned."""
+    m = 0
+    for i in range(len(left_take)):
+        here = cut_bg[i, c]
+        if last:
+            got[i, c] = left_take[i]
+            continue
+        got[i, c] = left_take[i] if here == left_bg[i] else 0
+        if left_take[i] > 0 and here > 0 and here < left_bg[i]:
+            mixed[m] = i
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def cut_channel_done(c, cut_bg, left_bg, left_take, got):
+    """What channel ``c`` gave leaves the later channels."""
+    for i in range(len(left_take)):
+        left_bg[i] -= cut_bg[i, c]
+        left_take[i] -= got[i, c]
 
 
 @njit(cache=True)
