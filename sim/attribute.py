@@ -414,7 +414,7 @@ def key_metrics() -> list[str]:
     """The metrics shown in the terminal, the figure and the sentences (those that exist)."""
     latency = [m for m in ("decision_latency_mean", "decision_latency_median") if m in METRICS]
     latency = latency or [m for m in METRICS if m.startswith("decision_latency")]
-    return [m for m in [*latency[:1], "decisions_open_share", "process_coverage_employees"] if m in METRICS]
+    return [m for m in [*latency[:1], "decisions_open_share", "process_coverage_concerned"] if m in METRICS]
 
 
 def _unit(metric: str) -> str:
@@ -719,7 +719,7 @@ def attribute(a, b, replications: int = 5, out=None, seed: int = 1, factors: dic
 
         r = sim.attribute("scenarios/email_gatekept.toml", "scenarios/social_business.toml", replications=5)
         r.main_effects("decision_latency_mean")     # one value per factor, in ticks
-        r.effects.query("metric == 'process_coverage_employees'")
+        r.effects.query("metric == 'process_coverage_concerned'")
         print("\n".join(r.sentences))
     """
     overrides = list(overrides or [])

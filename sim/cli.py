@@ -233,7 +233,7 @@ def cmd_sweep(args) -> int:
                     executor, args.workers, scheduler, not args.quiet, sys.argv, allow_large=args.allow_large)
     wide = exp.wide()
     keys = list(points[0])
-    shown = ["decision_latency_median", "decisions_open_share", "process_coverage_employees", "gatekeeper_backlog_peak"]
+    shown = ["decision_latency_median", "decisions_open_share", "process_coverage_concerned", "gatekeeper_backlog_peak"]
     table = wide.groupby(["point", *keys], dropna=False)[shown].mean().reset_index()
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 60):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))

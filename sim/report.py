@@ -110,7 +110,7 @@ def headline_sentences(stats: pd.DataFrame, order: list[str]) -> list[str]:
             ratio, low, high = (r["ratio"], r["ratio_low"], r["ratio_high"]) if r["ratio"] >= 1 else (1 / r["ratio"], 1 / r["ratio_high"], 1 / r["ratio_low"])
             word = better if r["ratio"] >= 1 else worse
             lines.append(f"{subject} {_times(ratio)}x {word} ({_times(low)}-{_times(high)}) in {name} than in {base}")
-        for metric in ("decisions_open_share", "process_coverage_employees", "market_coverage_employees"):
+        for metric in ("decisions_open_share", "process_coverage_concerned", "market_coverage_concerned"):
             r = stats[(stats["metric"] == metric) & (stats["scenario"] == name)].iloc[0]
             if np.isfinite(r["diff"]):
                 label = METRICS[metric][0]
