@@ -115,10 +115,15 @@ class Attention:
             self.pending.append(rows)
             np.add.at(self.pending_count, rows[:, READER], 1)  # a few rows a call: no people-long count
 
-    def _add_background(self, now: int, counts: np.ndarray) -> None:
+    def _add_background(self, now: int, counts: np.ndarray, expire: np.ndarray) -> None:
+        """Background arrivals join this tick's slot, after what the ``expire`` channels left there
+        unread is dropped (their hour reached its time-to-live: see :meth:`_expire`)."""
         counts = np.ascontiguousarray(counts, np.int64)
-        add_background(counts, now % self.slots, self.background, self.background_level, self.level_queued)
-        self.background_arrived[:, now % self.slots] = counts.reshape(len(counts), -1).sum(axis=1)
+        s = now % self.slots
+        gone = np.zeros(self.channels, np.int64)
+        add_background(counts, s, expire, self.background, self.background_level, self.level_queued, gone)
+        self.expired_background += gone
+        self.background_arrived[:, s] = counts.reshape(len(counts), -1).sum(axis=1)
 
     def in_transit(self) -> np.ndarray:
         """Entries written but not readable yet, per person."""
@@ -128,10 +133,11 @@ class Attention:
     def step(self, now: int, budget: np.ndarray, background: np.ndarray | None = None) -> Read:
         """Expire, take in this tick's arrivals (``background[channel, level, person]`` counts too),
         and read up to ``budget[person]`` entries each."""
-        self._expire(now)
+        arriving = background is not None
+        deferred = self._expire(now, defer_background=arriving)
         self._pack(now)
-        if background is not None:
-            self._add_background(now, background)
+        if arriving:
+            self._add_background(now, background, deferred)
         return self._read(now, np.asarray(budget, np.int64))
 
     def _cell_keys(self, rows: np.ndarray) -> np.ndarray:
@@ -147,13 +153,20 @@ class Attention:
         unread = self.unread[keys // LEVELS, keys % LEVELS, s]
         return pos >= length - unread
 
-    def _expire(self, now: int) -> None:
+    def _expire(self, now: int, defer_background: bool = False) -> np.ndarray:
+        """Drop what has reached its time-to-live.  With ``defer_background``, background in this
+        tick's own slot (a channel whose time-to-live is the ring's length) is left for
+        :meth:`_add_background` to drop in its pass; returns the channels so deferred."""
+        deferred = np.zeros(self.channels, np.bool_)
         for c, ttl in enumerate(self.drop_at_age):
             if ttl > now:
                 continue
             s = (now - ttl) % self.slots
             if self.background is not None and self.background_arrived[c, s]:  # else that hour brought none
-                self.expired_background[c] += expire_background(c, s, self.background, self.background_level, self.level_queued)
+                if defer_background and s == now % self.slots:
+                    deferred[c] = True
+                else:
+                    self.expired_background[c] += expire_background(c, s, self.background, self.background_level, self.level_queued)
             rows = self.chunk_rows[s]
             if rows is None or len(rows) == 0:
                 continue
@@ -162,6 +175,7 @@ class Attention:
             if gone:
                 self.expired[c] += gone
                 self.chunk_rows[s], self.chunk_keys[s] = rows[keep], self.chunk_keys[s][keep]
+        return deferred
 
     def _pack(self, now: int) -> None:
         """This tick's readable arrivals become the chunk of slot ``now % slots``."""

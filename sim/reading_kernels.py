@@ -137,12 +137,22 @@ def take_rows(cells, person, level, count, start, slot, levels, unread, keys, ro
 
 
 @njit(cache=True)
-def add_background(counts, slot, background, background_level, level_queued):
-    """This tick's background arrivals ``counts[channel, level, person]`` join arrival slot ``slot``."""
+def add_background(counts, slot, expire, background, background_level, level_queued, gone):
+    """This tick's background arrivals ``counts[channel, level, person]`` join arrival slot
+    ``slot``.  For the channels flagged in ``expire``, whose entries in that slot have reached their
+    time-to-live this tick, what is left of them unread is dropped first, in the same pass over the
+    counters (``gone[channel]`` counts it), which saves a second walk over everyone."""
     channels, levels, n = counts.shape
-    for c in range(channels):
+    for p in range(n):
         for lv in range(levels):
-            for p in range(n):
+            for c in range(channels):
+                if expire[c]:
+                    b = background[p, lv, c, slot]
+                    if b:
+                        level_queued[p, lv] -= b
+                        background_level[p, lv, c] -= b
+                        background[p, lv, c, slot] = 0
+                        gone[c] += b
                 k = counts[c, lv, p]
                 if k:
                     background[p, lv, c, slot] += k
