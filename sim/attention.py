@@ -79,6 +79,8 @@ class Attention:
         self.unread = np.zeros((n, LEVELS, self.slots), np.int32)  # tracked, per (person, level, arrival slot)
         self.background = np.zeros((n, LEVELS, self.channels, self.slots), np.int32) if background else None
         self.background_level = np.zeros((n, LEVELS, self.channels), np.int64)  # background totals over slots
+        # a tick no later than the oldest hour holding unread background, per (person, level, channel)
+        self.background_since = np.zeros((n, LEVELS, self.channels), np.int64)
         self.background_arrived = np.zeros((self.channels, self.slots), np.int64)  # background that arrived in each slot, per channel
         self.chunk_rows: list[np.ndarray | None] = [None] * self.slots
         self.chunk_keys: list[np.ndarray | None] = [None] * self.slots
@@ -121,7 +123,7 @@ class Attention:
         counts = np.ascontiguousarray(counts, np.int64)
         s = now % self.slots
         gone = np.zeros(self.channels, np.int64)
-        add_background(counts, s, expire, self.background, self.background_level, self.level_queued, gone)
+        add_background(counts, now, s, expire, self.background, self.background_level, self.background_since, self.level_queued, gone)
         self.expired_background += gone
         self.background_arrived[:, s] = counts.reshape(len(counts), -1).sum(axis=1)
 
@@ -210,7 +212,8 @@ class Attention:
         if len(readers) == 0:
             return Read(np.empty((0, len(COLUMNS)), np.int64), per_channel)
         age_order = (now - np.arange(self.slots)) % self.slots  # slot of age 0, 1, ...
-        whole, cut, cut_bg = plan_reads(readers, budget, self.level_queued, self.tracked_queued, self.unread, self._kernel_background, self.background_level, age_order, per_channel)
+        whole, cut, cut_bg = plan_reads(now, readers, budget, self.level_queued, self.tracked_queued, self.unread, self._kernel_background, self.background_level,
+                                        self.background_since, age_order, per_channel)
         take_tracked = self._draw_cut(cut, cut_bg, per_channel)
         # rows in the order of the numpy original: levels read whole (by level, arrival slot and
         # reader, as plan_reads gives them), then the cut levels by arrival slot, reader and age

@@ -20,7 +20,7 @@ __all__ = ["plan_reads", "stable_order", "cut_tracked_plan", "cut_channel_plan",
 
 
 @njit(cache=True)
-def plan_reads(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel):
+def plan_reads(now, readers, budget, level_queued, tracked_queued, unread, background, background_level, since, age_order, per_channel):
     """Split each reader's budget over their levels, in priority order.
 
     Levels the budget covers are read whole: their background is counted into ``per_channel`` and
@@ -43,7 +43,7 @@ def plan_reads(readers, budget, level_queued, tracked_queued, unread, background
     whole = np.empty((whole_bound, 4), np.int64)
     cut = np.empty((cut_bound, 6), np.int64)
     cut_bg = np.empty((cut_bound, channels), np.int64)
-    n_whole, n_cut = _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, whole, cut, cut_bg)
+    n_whole, n_cut = _walk(now, readers, budget, level_queued, tracked_queued, unread, background, background_level, since, age_order, per_channel, whole, cut, cut_bg)
     whole = whole[:n_whole]
     order = stable_order(whole[:, 1] * slots + whole[:, 2], levels * slots)
     return whole[order], cut[:n_cut], cut_bg[:n_cut]
@@ -67,7 +67,7 @@ def stable_order(keys, n_keys):
 
 
 @njit(cache=True)
-def _walk(readers, budget, level_queued, tracked_queued, unread, background, background_level, age_order, per_channel, whole, cut, cut_bg):
+def _walk(now, readers, budget, level_queued, tracked_queued, unread, background, background_level, since, age_order, per_channel, whole, cut, cut_bg):
     """The pass of :func:`plan_reads`: write the whole cells (person by person) and the cut cells,
     clear what is read whole, and return how many cells of each kind were written."""
     levels, slots, channels = unread.shape[1], unread.shape[2], background_level.shape[2]
@@ -89,8 +89,9 @@ def _walk(readers, budget, level_queued, tracked_queued, unread, background, bac
                         if background_level[p, lv, c]:  # else every slot of it is empty already
                             per_channel[c, p] += background_level[p, lv, c]
                             background_level[p, lv, c] = 0
-                            for s in range(slots):
-                                background[p, lv, c, s] = 0
+                            # only the hours from the oldest that may hold some (``since``) to now
+                            for a in range(min(slots - 1, now - since[p, lv, c]) + 1):
+                                background[p, lv, c, age_order[a]] = 0
                 level_queued[p, lv] = 0
                 for s in range(slots if any_tracked else 0):
                     k = unread[p, lv, s]
@@ -137,11 +138,14 @@ def take_rows(cells, person, level, count, start, slot, levels, unread, keys, ro
 
 
 @njit(cache=True)
-def add_background(counts, slot, expire, background, background_level, level_queued, gone):
+def add_background(counts, now, slot, expire, background, background_level, since, level_queued, gone):
     """This tick's background arrivals ``counts[channel, level, person]`` join arrival slot
     ``slot``.  For the channels flagged in ``expire``, whose entries in that slot have reached their
     time-to-live this tick, what is left of them unread is dropped first, in the same pass over the
-    counters (``gone[channel]`` counts it), which saves a second walk over everyone."""
+    counters (``gone[channel]`` counts it), which saves a second walk over everyone.  ``since``
+    (person, level, channel) keeps a tick no later than the oldest hour that may hold unread
+    background: set to ``now`` when arrivals find none, so that reading a level whole clears only
+    the hours from then on (:func:`plan_reads`)."""
     channels, levels, n = counts.shape
     for p in range(n):
         for lv in range(levels):
@@ -155,6 +159,8 @@ def add_background(counts, slot, expire, background, background_level, level_que
                         gone[c] += b
                 k = counts[c, lv, p]
                 if k:
+                    if background_level[p, lv, c] == 0:
+                        since[p, lv, c] = now  # every earlier hour of it is empty
                     background[p, lv, c, slot] += k
                     background_level[p, lv, c] += k
                     level_queued[p, lv] += k
