@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .hash_set import NO_CAP, UNCAPPED_SPAN
+from .hash_set import KeyTable
 
 __all__ = ["BitSet", "DENSE_MAX_BYTES"]
 
@@ -51,7 +51,7 @@ def _contains(bits, keys, out):
         out[i] = bits[k >> 3] & np.uint8(1 << (k & 7)) != 0
 
 
-class BitSet:
+class BitSet(KeyTable):
     """Keys in ``[0, universe)``; :meth:`add`, :meth:`add_capped`, :meth:`contains`, :meth:`keys`
     (sorted), as :class:`sim.hash_set.HashSet`.  A key outside the range is an error, never a
     write outside the table."""
@@ -61,21 +61,10 @@ class BitSet:
         self.bits = np.zeros((self.universe + 7) // 8, np.uint8)
         self.size = 0
 
-    def __len__(self) -> int:
-        return self.size
-
-    def add(self, keys: np.ndarray) -> int:
-        """Insert ``keys``; returns how many were new."""
-        return len(self.add_capped(keys, UNCAPPED_SPAN, np.zeros(1, np.int64), NO_CAP))
-
     def add_capped(self, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
         """As :meth:`sim.hash_set.HashSet.add_capped`: insert while the key's owner holds fewer than
         ``cap`` keys; returns the keys inserted, in the order met."""
-        keys = self._checked(keys)
-        new = np.empty(len(keys), np.int64)
-        added = _insert_capped(self.bits, keys, owner_span, held, cap, new)
-        self.size += added
-        return new[:added]
+        return self._insert(_insert_capped, self.bits, self._checked(keys), owner_span, held, cap)
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         keys = self._checked(keys)

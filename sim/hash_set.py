@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["HashSet", "UNCAPPED_SPAN", "NO_CAP"]
+__all__ = ["HashSet", "KeyTable", "UNCAPPED_SPAN", "NO_CAP"]
 
 EMPTY = -1
 UNCAPPED_SPAN = 1 << 62  # an owner span that makes every key (all below 2**62) the one owner's
@@ -82,14 +82,11 @@ def _insert_capped(table, keys, owner_span, held, cap, new):
     return added
 
 
-class HashSet:
-    """Non-negative int64 keys; :meth:`add`, :meth:`contains`, :meth:`keys` (sorted)."""
+class KeyTable:
+    """What the storages of a key set share (:class:`HashSet`, :class:`sim.bit_set.BitSet`): the
+    count of keys held, and :meth:`add` as :meth:`add_capped` with no cap."""
 
-    MAX_LOAD = 0.75  # grown (to at most half full) beyond this
-
-    def __init__(self, capacity: int = 1024):
-        self.table = np.full(_room_for(max(capacity, 512)), EMPTY, np.int64)
-        self.size = 0
+    size: int
 
     def __len__(self) -> int:
         return self.size
@@ -99,16 +96,33 @@ class HashSet:
         return len(self.add_capped(keys, UNCAPPED_SPAN, np.zeros(1, np.int64), NO_CAP))
 
     def add_capped(self, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _insert(self, kernel, table: np.ndarray, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
+        """Run a compiled capped insertion; returns the keys inserted, in the order met."""
+        new = np.empty(len(keys), np.int64)
+        added = kernel(table, keys, owner_span, held, cap, new)
+        self.size += added
+        return new[:added]
+
+
+class HashSet(KeyTable):
+    """Non-negative int64 keys; :meth:`add`, :meth:`contains`, :meth:`keys` (sorted)."""
+
+    MAX_LOAD = 0.75  # grown (to at most half full) beyond this
+
+    def __init__(self, capacity: int = 1024):
+        self.table = np.full(_room_for(max(capacity, 512)), EMPTY, np.int64)
+        self.size = 0
+
+    def add_capped(self, keys: np.ndarray, owner_span: int, held: np.ndarray, cap: int) -> np.ndarray:
         """Insert ``keys`` (non-negative) while their owner (``key // owner_span``) holds fewer than
         ``cap``; ``held`` (int64, per owner) counts what each holds.  Returns the keys inserted, in
         the order met.  (:data:`UNCAPPED_SPAN` and :data:`NO_CAP`: one owner of every key, no cap.)"""
         keys = np.ascontiguousarray(keys, np.int64)
         if self.size + len(keys) > self.MAX_LOAD * len(self.table):
             self._grow(self.size + len(keys))
-        new = np.empty(len(keys), np.int64)
-        added = _insert_capped(self.table, keys, owner_span, held, cap, new)
-        self.size += added
-        return new[:added]
+        return self._insert(_insert_capped, self.table, keys, owner_span, held, cap)
 
     def contains(self, keys: np.ndarray) -> np.ndarray:
         keys = np.ascontiguousarray(keys, np.int64)
