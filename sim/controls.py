@@ -16,6 +16,8 @@ Controls and the timeline actions they make:
 - ``stream.launch`` (the pilot group's share of eligible people): ``launch_stream``; a launch the
   scenario had scheduled for later is dropped;
 - ``adoption.training_p``, ``adoption.imitation_q`` (per tick), ``stream.feed_attention_share``: ``set``;
+- ``adoption.managers_set_the_norm`` (True/False): ``set``; whether a team whose manager stays off the
+  stream looks at it as under a "no social at work" policy (:meth:`sim.adoption.Adoption.norm`);
 - ``stream.policy`` (``open``/``restricted``): ``lift_restriction`` / ``restrict``;
 - ``decisions.ownership`` (``escalation``/``involved``): ``escalate`` / ``delegate``, for decisions
   arising from then on.
@@ -50,8 +52,10 @@ CONTROLS = {
     "stream.policy": "'no social at work' policy: open or restricted",
     "decisions.ownership": "who decides new decisions: escalation or the people involved",
     "stream.feed_attention_share": "stream attention: share of feed items users look at",
+    "adoption.managers_set_the_norm": "managers set the norm: a team whose manager stays off the stream treats it as restricted",
 }
 _SET = ("adoption.training_p", "adoption.imitation_q", "stream.feed_attention_share")
+_SET_SWITCH = ("adoption.managers_set_the_norm",)
 
 
 class ControlError(ValueError):
@@ -137,6 +141,10 @@ def _entry(model, control: str, value) -> tuple[TimelineEntry, Any]:
         except Exception as exc:  # pydantic's ValidationError: pass its words on
             raise ControlError(f"{control}: {exc.errors()[0]['msg']} (got {value!r})") from None
         return TimelineEntry(tick=now, action="set", field=control, value=number), number
+    if control in _SET_SWITCH:
+        if not isinstance(value, bool):
+            raise ControlError(f"{control}: True or False (got {value!r})")
+        return TimelineEntry(tick=now, action="set", field=control, value=value), value
     raise ControlError(f"unknown control {control!r}; one of {sorted(CONTROLS)}")
 
 
@@ -159,6 +167,7 @@ _SET_LABELS = {
     "adoption.training_p": lambda v: f"training push p = {v:g} per hour",
     "adoption.imitation_q": lambda v: f"imitation q = {v:g} per hour",
     "stream.feed_attention_share": lambda v: f"stream attention {100 * v:.0f} %",
+    "adoption.managers_set_the_norm": lambda v: "managers set the norm" if v else "managers' example no longer sets the norm",
 }
 
 

@@ -108,6 +108,9 @@ def ControlsPanel(session: DashboardSession, version: int, on_change):
                            on_value=lambda v: act("stream.feed_attention_share", v))
         solara.Switch(label="'No social at work' policy", value=controls.current(model, "stream.policy") == "restricted",
                       on_value=lambda on: act("stream.policy", "restricted" if on else "open"), classes=["policy"])
+        solara.Switch(label="managers set the norm (a team whose manager stays off treats it as restricted)",
+                      value=bool(controls.current(model, "adoption.managers_set_the_norm")),
+                      on_value=lambda on: act("adoption.managers_set_the_norm", bool(on)), classes=["norm"])
         solara.Text("Decisions", style={"font-weight": "bold"})
         solara.Switch(label="taken by the people involved (off: escalate)", value=controls.current(model, "decisions.ownership") == "involved",
                       on_value=lambda on: act("decisions.ownership", "involved" if on else "escalation"), classes=["ownership"])

@@ -53,6 +53,7 @@ SETTABLE = {
     "stream.feed_attention_share": "share of feed items users look at",
     "stream.restricted_attention_factor": "what a restriction leaves of feed attention and visible use",
     "knowledge.share_propensity": "chance of passing on what one learns",
+    "adoption.managers_set_the_norm": "whether a manager who stays off the stream sets their team's norm (true/false)",
 }
 
 # which optional fields each action takes (anything else given is an error)

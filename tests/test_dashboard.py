@@ -83,7 +83,26 @@ def test_policy_attention_ownership_and_bass_settings_reach_the_processes():
     assert any(model.org.level[d.owner] < model.org.level[d.originator] for d in owners if model.org.department[d.originator] >= 0)
 
 
+def test_the_norm_switch_decides_whether_a_managers_absence_restricts_the_team():
+    """With the norm on, people whose manager is off the stream look at it as under the policy; the
+    switch turns that off from the next tick, and back on."""
+    model = OrgModel(small("change_programme", "ticks=300", "interventions.0.tick=10", "adoption.managers_participate=false"), seed=2)
+    model.run(60)
+    factor = model.config.stream.restricted_attention_factor
+    assert controls.current(model, "adoption.managers_set_the_norm") is True
+    assert (model.stream.look_norm == factor).any()  # managers stay off, so their teams are restricted
+    change = controls.apply(model, "adoption.managers_set_the_norm", False)
+    assert change.label == "managers' example no longer sets the norm"
+    model.step()
+    assert (model.stream.look_norm == 1.0).all() and model.adoption.a.managers_set_the_norm is False
+    controls.apply(model, "adoption.managers_set_the_norm", True)
+    model.step()
+    assert (model.stream.look_norm == factor).any()
+    assert [e[2] for e in model.timeline.log if e[1] == "set"] == ["managers' example no longer sets the norm", "managers set the norm"]
+
+
 @pytest.mark.parametrize("control, value, words", [
+    ("adoption.managers_set_the_norm", "yes", "True or False"),
     ("stream.feed_attention_share", 1.5, "less than or equal to 1"),
     ("stream.policy", "sometimes", "'open' or 'restricted'"),
     ("gatekeepers.upward", False, "no upward gatekeepers"),
@@ -115,12 +134,12 @@ def test_a_saved_session_replays_the_live_run_tick_for_tick(tmp_path):
     controls.apply(live, "adoption.training_p", 0.002)
     live.run(70)
     for control, value in (("gatekeepers.upward", False), ("stream.policy", "restricted"), ("decisions.ownership", "involved"),
-                           ("stream.feed_attention_share", 0.5)):
+                           ("stream.feed_attention_share", 0.5), ("adoption.managers_set_the_norm", False)):
         controls.apply(live, control, value)
     live.run(160)
     path = save_scenario(live, start, source, tmp_path)
     text = path.read_text()
-    assert 'base = "' in text and text.count("[[interventions]]") == 6 + sum(iv.action != "launch_stream" for iv in start.interventions)
+    assert 'base = "' in text and text.count("[[interventions]]") == 7 + sum(iv.action != "launch_stream" for iv in start.interventions)
     replay = OrgModel(load_scenario(path))
     replay.run(160)
     assert replay.seed_value == 4
