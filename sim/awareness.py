@@ -52,9 +52,9 @@ people, where its hash set grew to 128 MB and most of its probes missed the cach
 :data:`sim.bit_set.DENSE_MAX_BYTES`, and a hash set beyond.  The keys new since the last
 measurement are kept aside so that the counters behind the readings are updated once a key.  At
 most two who-knows-what and a few who-knows-whom beliefs are made per tracked entry read.  Measured
-(seed 1, 2,000 ticks), social_business ends with 0.15 M who-knows-what and 0.12 M who-knows-whom
-beliefs at the default size (1,041 people; at most 304 and 213 for one person), and with 2.4 M and
-7.3 M at 10,000 people in eight departments of 1,250.  ``awareness.max_beliefs_per_person`` (1,500
+(seed 1, 2,000 ticks, at `c54c498`), social_business ends with 0.15 M who-knows-what and 0.12 M
+who-knows-whom beliefs at the default size (1,041 people; at most 287 and 230 for one person), and
+with 2.4 M and 7.5 M at 10,000 people in eight departments of 1,250.  ``awareness.max_beliefs_per_person`` (1,500
 of each kind, assumption after Dunbar's layer of about 1,500 people one can put a name to) keeps at
 most 2 x 1,500 beliefs a person, the first ones met kept: it does not bind at the default size and
 binds for some people in the departments of 1,250.
