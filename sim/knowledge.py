@@ -14,6 +14,7 @@ delivery time of the origin's first message).
 
 from __future__ import annotations
 
+import bisect
 from enum import IntEnum
 
 import numpy as np
@@ -136,20 +137,16 @@ class KnowledgeBook:
     def latest(self, kind: ItemKind, before: int, count: int, home=None) -> np.ndarray:
         """The ``count`` most recent items of ``kind`` born before tick ``before`` (of the ``home``
         department, or of any of several, when given): what is current when a decision arises.
-        Looked up in per-(kind, home) lists of item ids, which are in order of birth, so the cost
-        does not grow with the items born so far."""
+        Found by binary search on birth tick in per-(kind, home) lists of item ids, which are in
+        order of birth, instead of a scan of every item born so far."""
         if count <= 0:
             return np.empty(0, np.int64)
         homes = self._items_of[kind].keys() if home is None else np.atleast_1d(home).tolist()
         tails = []
         for h in homes:
             ids = self._items_of[kind].get(h, [])
-            tail = ids[-count - 8:]  # the newest, with room for this tick's (born at ``before`` or later)
-            while tail and self.born[tail[-1]] >= before:
-                tail = tail[:-1]
-            if len(tail) < count and len(ids) > len(tail):  # many born at ``before``: look further back
-                tail = [i for i in ids if self.born[i] < before]
-            tails.extend(tail[-count:])
+            end = bisect.bisect_left(ids, before, key=self.born.__getitem__)  # ids born before ``before``
+            tails.extend(ids[max(end - count, 0) : end])
         return np.array(sorted(tails)[-count:], np.int64)
 
     def learn(self, person: np.ndarray, item: np.ndarray, now: int) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,8 @@ TABLE_MAX_MEAN = 100.0  # tables of at most 250 counts; numpy's rejection sample
 CACHED = 4  # cumulative tables kept: the distinct means of one call
 
 
-def _table_length(mean: float) -> int:
+@njit(cache=True)
+def _table_length(mean):
     """Counts 0..length-1 cover the distribution but a tail below 1e-30 (the mean plus 12
     standard deviations and a margin for small means)."""
     return int(mean + 12.0 * math.sqrt(mean) + 30.0)
@@ -70,7 +71,7 @@ def _invert(u, mean, out, width):
             t = used % CACHED
             used += 1
             means[t] = m
-            lengths[t] = min(width, int(m + 12.0 * math.sqrt(m) + 30.0))
+            lengths[t] = min(width, _table_length(m))
             _fill_cdf(m, cdf[t, : lengths[t]])
         x, last = u[i], lengths[t] - 1
         if last < 64:  # short table: a linear scan from 0 takes about mean steps
