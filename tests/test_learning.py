@@ -286,7 +286,7 @@ def test_searching_open_spaces_raises_quality_and_noise_hides_what_is_there():
     found, quality = run()
     _, quality_without = run("attention.search_items=0")
     found_noisy, _ = run("load.stream_share=0.9")
-    assert found > 25 and quality > quality_without + 0.05  # 33 found, 0.44 against 0.37 at seed 1
+    assert found > 25 and quality > quality_without + 0.05  # 29 found, 0.44 against 0.37 at seed 1
     assert found_noisy < 0.6 * found
 
 
